@@ -1,0 +1,1 @@
+"""SpiffWorkflow wrapped for caseflow: deploy, run, persist, timers, audit."""

@@ -1,0 +1,87 @@
+"""Form schemas: validation with messages a practitioner understands."""
+from dataclasses import dataclass
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+_CHECKER = FormatChecker()
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+def field_title(schema: dict, name: str) -> str:
+    return schema.get("properties", {}).get(name, {}).get("title", name.replace("_", " "))
+
+
+def is_choice(prop: dict) -> bool:
+    return prop.get("type") in ("boolean", "array") or "oneOf" in prop or "enum" in prop
+
+
+def _missing(error, schema: dict) -> list[FieldError]:
+    props = schema.get("properties", {})
+    out = []
+    for name in [p for p in error.validator_value if p not in (error.instance or {})]:
+        prop = props.get(name, {})
+        custom = prop.get("x-errors", {}).get("required")
+        verb = "Select an answer for" if is_choice(prop) else "Enter"
+        out.append(FieldError(name, custom or f"{verb} ‘{field_title(schema, name)}’"))
+    return out
+
+
+def _message(error, schema: dict) -> FieldError:
+    props = schema.get("properties", {})
+    path = list(error.absolute_path)
+    name = str(path[0]) if path else ""
+    prop = props.get(name, {})
+    title = field_title(schema, name) if name else "The form"
+    custom = prop.get("x-errors", {}).get(error.validator)
+    if custom:
+        return FieldError(name, custom)
+    v = error.validator_value
+    text = {
+        "type": lambda: f"‘{title}’ must be "
+                        + {"integer": "a whole number", "number": "a number",
+                           "boolean": "yes or no", "array": "a list of choices",
+                           "string": "text", "object": "a set of answers"}.get(
+                               v if isinstance(v, str) else "", f"of type {v}"),
+        "minimum": lambda: f"‘{title}’ must be {v} or more",
+        "maximum": lambda: f"‘{title}’ must be {v} or less",
+        "exclusiveMinimum": lambda: f"‘{title}’ must be more than {v}",
+        "exclusiveMaximum": lambda: f"‘{title}’ must be less than {v}",
+        "minLength": lambda: f"Enter ‘{title}’" if v == 1 else f"‘{title}’ must be at least {v} characters",
+        "maxLength": lambda: f"‘{title}’ must be {v} characters or fewer",
+        "minItems": lambda: f"Select at least {v} for ‘{title}’",
+        "maxItems": lambda: f"Select no more than {v} for ‘{title}’",
+        "format": lambda: f"‘{title}’ must be a real date" if v == "date" else f"‘{title}’ is not a valid {v}",
+        "additionalProperties": lambda: f"Unexpected field: {error.message.split('(')[-1].rstrip(')')}",
+        "oneOf": lambda: f"Select a valid option for ‘{title}’",
+        "anyOf": lambda: f"Select a valid option for ‘{title}’",
+        "enum": lambda: f"Select a valid option for ‘{title}’",
+        "const": lambda: f"Select a valid option for ‘{title}’",
+        "uniqueItems": lambda: f"Each choice for ‘{title}’ may be selected only once",
+    }.get(error.validator)
+    return FieldError(name, text() if text else f"‘{title}’: {error.message}")
+
+
+def validate(schema: dict, data: dict) -> list[FieldError]:
+    """Every problem with `data`, one per field, in the order of the form."""
+    validator = Draft202012Validator(schema, format_checker=_CHECKER)
+    errors: dict[str, FieldError] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        found = _missing(error, schema) if error.validator == "required" else [_message(error, schema)]
+        for fe in found:
+            errors.setdefault(fe.field, fe)
+    order = list(schema.get("properties", {}))
+    return sorted(errors.values(), key=lambda fe: order.index(fe.field) if fe.field in order else len(order))
+
+
+def check_schema(schema: dict) -> str | None:
+    """Why a schema is not valid JSON Schema, or None."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except Exception as exc:  # SchemaError carries the reason in its message
+        return str(getattr(exc, "message", exc))
+    return None

@@ -1,0 +1,179 @@
+"""Tables.  Workflow state is stored once per instance without its spec; the
+spec is stored once per definition version.  Tasks, timers and agenda items
+are materialised so lists and dashboards never deserialize a workflow."""
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
+    String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import db
+from .timeutil import utcnow
+
+
+class Unit(db.Model):
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    service: Mapped[str] = mapped_column(String(60), index=True)
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    post: Mapped[str] = mapped_column(String(80), index=True)
+    service: Mapped[str | None] = mapped_column(String(60))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # Only a SHA-256 of the API token is kept; the token is shown once.
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    unit: Mapped[Unit | None] = relationship()
+
+
+class Case(db.Model):
+    __tablename__ = "case_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    child_name: Mapped[str] = mapped_column(String(120))
+    date_of_birth: Mapped[datetime | None] = mapped_column(Date)
+    expected_delivery_date: Mapped[datetime | None] = mapped_column(Date)
+    service: Mapped[str] = mapped_column(String(60), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    cp_status: Mapped[bool] = mapped_column(Boolean, default=False)
+    lac_status: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_court: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit: Mapped[Unit] = relationship()
+
+
+class ProcessDefinition(db.Model):
+    """One deployed version of one BPMN process."""
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("process_key", "version"),
+                      UniqueConstraint("process_key", "content_hash"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # The parsed spec, serialized once for this version (SpiffWorkflow's own
+    # spec serializer), with the specs of the processes it calls.
+    spec_json: Mapped[dict] = mapped_column(JSON)
+    forms: Mapped[dict] = mapped_column(JSON, default=dict)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    deployed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    deployed_by: Mapped[User | None] = relationship()
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(120))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    # Serialized task tree and data, without the spec.
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    priority: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(String(300))
+
+    definition: Mapped[ProcessDefinition] = relationship()
+    case: Mapped[Case | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": row_version}
+    __table_args__ = (Index("ix_instance_status_key", "status", "process_key"),)
+
+
+class Task(db.Model):
+    """A materialised human task: what task lists and dashboards read."""
+    __tablename__ = "task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(120))
+    element_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    post: Mapped[str | None] = mapped_column(String(80))
+    service: Mapped[str | None] = mapped_column(String(60))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    form: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="ready")
+    priority: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    instance: Mapped[ProcessInstance] = relationship()
+    case: Mapped[Case | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+
+    __table_args__ = (
+        Index("ix_task_open_post", "state", "post", "service", "unit_id"),
+        Index("ix_task_open_due", "state", "due_at"),
+        Index("ix_task_assigned", "assigned_to_id", "state"),
+    )
+
+
+class Timer(db.Model):
+    """A waiting timer event, so the worker finds due ones with one indexed query."""
+    __tablename__ = "timer"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(120))
+    fire_at: Mapped[datetime] = mapped_column(DateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_timer_due", "fired_at", "fire_at"),)
+
+
+class AgendaItem(db.Model):
+    """A case listed for a meeting (JARP, panels), mirrored from task data."""
+    __tablename__ = "agenda_item"
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    meeting: Mapped[str] = mapped_column(String(60), index=True)
+    sitting: Mapped[datetime] = mapped_column(Date, index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[int | None] = mapped_column(Integer)
+    carried_over: Mapped[bool] = mapped_column(Boolean, default=False)
+    direct: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="listed")
+    listed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    case: Mapped[Case | None] = relationship()
+    instance: Mapped[ProcessInstance] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only: who did what, when, why."""
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_name: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict | None] = mapped_column(JSON)

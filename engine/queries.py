@@ -1,0 +1,122 @@
+"""Read-only questions the pages and the API ask: materialised tables only,
+except where one task's own data is shown."""
+from uuid import UUID
+
+from sqlalchemy import case as sql_case, select
+
+from . import authz, cache, specs
+from .db import db
+from .models import AgendaItem, AuditEvent, Case, ProcessInstance, Task, User
+from .serialization import load_state
+from .runtime import _ENGINE
+
+
+def open_tasks_for(user: User, limit: int = 200):
+    return db.session.scalars(
+        select(Task).where(Task.state == "ready", authz.task_clause(user))
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.priority.is_(None), Task.priority)
+        .limit(limit)).all()
+
+
+def visible_case(user: User, case_id: int) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.id == case_id, authz.case_clause(user)))
+
+
+def cases_for(user: User, limit: int = 500):
+    return db.session.scalars(select(Case).where(authz.case_clause(user))
+                              .order_by(Case.reference).limit(limit)).all()
+
+
+def case_instances(case_id: int):
+    return db.session.scalars(select(ProcessInstance).where(ProcessInstance.case_id == case_id)
+                              .order_by(ProcessInstance.started_at.desc())).all()
+
+
+def case_tasks(case_id: int):
+    return db.session.scalars(select(Task).where(Task.case_id == case_id)
+                              .order_by(Task.created_at.desc())).all()
+
+
+def case_audit(case_id: int):
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
+                              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
+
+
+def instance_tasks(instance_id: int):
+    return db.session.scalars(select(Task).where(Task.instance_id == instance_id)
+                              .order_by(Task.created_at)).all()
+
+
+def agenda(meeting: str, sitting=None):
+    """Items for a meeting, ordered by priority, carried-over first, then
+    score (Appendix B), then the order they arrived."""
+    query = select(AgendaItem).where(AgendaItem.meeting == meeting)
+    if sitting is not None:
+        query = query.where(AgendaItem.sitting == sitting)
+    query = query.order_by(AgendaItem.sitting, AgendaItem.priority,
+                           sql_case((AgendaItem.carried_over, 0), else_=1),
+                           AgendaItem.score.desc(), AgendaItem.listed_at)
+    return db.session.scalars(query).all()
+
+
+def open_task_for_instance(instance_id: int, element_id: str | None = None) -> Task | None:
+    query = select(Task).where(Task.instance_id == instance_id, Task.state == "ready")
+    if element_id:
+        query = query.where(Task.element_id == element_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _peek_workflow(instance: ProcessInstance):
+    entry = cache._live.get(instance.id)
+    if entry and entry[0] == instance.row_version:
+        return entry[1]
+    loaded = specs.loaded(instance.definition)
+    return load_state(instance.state, loaded.spec, loaded.subprocess_specs, _ENGINE)
+
+
+def task_form(task: Task) -> tuple[dict | None, dict]:
+    """The form schema of a task and the data it was given."""
+    instance = task.instance
+    loaded = specs.loaded(instance.definition)
+    schema = loaded.forms.get(task.form) if task.form else None
+    workflow = _peek_workflow(instance)
+    spiff_task = workflow.get_task_from_id(UUID(task.id))
+    data = dict(spiff_task.data) if spiff_task is not None else {}
+    return schema, data
+
+
+def instance_data(instance: ProcessInstance) -> dict:
+    workflow = _peek_workflow(instance)
+    if workflow.completed:
+        return dict(workflow.data)
+    last = workflow.last_task
+    return dict(last.data) if last is not None else dict(workflow.task_tree.data)
+
+
+def start_lane(process_key: str) -> str | None:
+    """The post whose lane holds the process's start event."""
+    definition = specs.current(process_key)
+    if definition is None:
+        return None
+    spec = specs.loaded(definition).spec
+    for task_spec in spec.task_specs.values():
+        if type(task_spec).__name__ == "StartEvent" and getattr(task_spec, "lane", None):
+            return task_spec.lane
+    return None
+
+
+def summary(schema: dict | None, data: dict) -> list[tuple[str, str]]:
+    """The read-only facts a form shows above its questions (x-summary)."""
+    rows = []
+    for item in (schema or {}).get("x-summary", []):
+        value = data
+        for part in item["key"].split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        rows.append((item["label"], str(value)))
+    return rows
+
+

@@ -1,0 +1,129 @@
+"""BPMN scripts and expressions under RestrictedPython.
+
+SpiffWorkflow runs scripts with plain exec; here they are compiled by
+RestrictedPython and see only task data, the `processes` rule modules and a
+small set of safe builtins: no imports, no dunder access, no open().
+"""
+import operator
+from functools import lru_cache
+from types import ModuleType, SimpleNamespace
+
+from RestrictedPython import (
+    compile_restricted_eval, compile_restricted_exec, limited_builtins, safe_builtins,
+)
+from RestrictedPython.Guards import (
+    full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr,
+)
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+from processes import calendar, clock, jarp, posts
+
+
+class ScriptError(Exception):
+    """A script or expression that does not compile under the sandbox."""
+
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
+    "/=": operator.itruediv, "//=": operator.ifloordiv, "%=": operator.imod,
+}
+
+
+def _inplacevar(op, x, y):
+    if op not in _INPLACE:
+        raise ScriptError(f"Operator {op} is not allowed in scripts")
+    return _INPLACE[op](x, y)
+
+
+def _namespace(module: ModuleType) -> SimpleNamespace:
+    """The public functions and constants of a rules module, not its imports."""
+    names = getattr(module, "__all__", None) or [
+        n for n, v in vars(module).items()
+        if not n.startswith("_") and not isinstance(v, ModuleType)
+        and (getattr(v, "__module__", module.__name__) == module.__name__ or n.isupper())
+    ]
+    return SimpleNamespace(**{n: getattr(module, n) for n in names})
+
+
+HELPERS = {m.__name__.rsplit(".", 1)[-1]: _namespace(m) for m in (calendar, clock, jarp, posts)}
+
+_BUILTINS = dict(safe_builtins)
+_BUILTINS.update(limited_builtins)
+for _name in ("__build_class__", "setattr", "delattr"):
+    _BUILTINS.pop(_name, None)
+_BUILTINS.update({
+    "dict": dict, "list": list, "set": set, "sorted": sorted, "min": min, "max": max,
+    "sum": sum, "any": any, "all": all, "enumerate": enumerate, "zip": zip,
+    "reversed": reversed, "filter": filter, "map": map,
+})
+
+SANDBOX_GLOBALS = {
+    "__builtins__": _BUILTINS,
+    "_getattr_": safer_getattr,
+    "_getitem_": operator.getitem,
+    "_getiter_": iter,
+    "_write_": full_write_guard,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_inplacevar_": _inplacevar,
+    **HELPERS,
+}
+_RESERVED = set(SANDBOX_GLOBALS)
+
+
+@lru_cache(maxsize=2048)
+def compile_expression(expression: str):
+    result = compile_restricted_eval(expression, "<expression>")
+    if result.errors:
+        raise ScriptError("; ".join(result.errors))
+    return result.code
+
+
+@lru_cache(maxsize=2048)
+def compile_script(script: str):
+    result = compile_restricted_exec(script, "<script>")
+    if result.errors:
+        raise ScriptError("; ".join(result.errors))
+    return result.code
+
+
+def check_expression(expression: str) -> str | None:
+    """The compile error in plain words, or None (used by the validator)."""
+    try:
+        compile_expression(expression)
+    except ScriptError as exc:
+        return str(exc)
+    return None
+
+
+def check_script(script: str) -> str | None:
+    try:
+        compile_script(script)
+    except ScriptError as exc:
+        return str(exc)
+    return None
+
+
+class RestrictedEnvironment(TaskDataEnvironment):
+
+    def evaluate(self, expression, context, external_context=None):
+        scope = {**SANDBOX_GLOBALS, **(external_context or {}), **context}
+        return eval(compile_expression(expression), scope)
+
+    def execute(self, script, context, external_context=None):
+        clash = _RESERVED.intersection(context)
+        if clash:
+            raise ScriptError(f"Task data uses reserved names: {', '.join(sorted(clash))}")
+        scope = {**SANDBOX_GLOBALS, **(external_context or {}), **context}
+        exec(compile_script(script), scope)
+        for key in list(context):
+            if key not in scope:
+                del context[key]
+        for key, value in scope.items():
+            if key not in _RESERVED and not key.startswith("_") and not callable(value):
+                context[key] = value
+        return True
+
+
+def script_engine() -> PythonScriptEngine:
+    return PythonScriptEngine(environment=RestrictedEnvironment())

@@ -1,0 +1,74 @@
+"""The timer worker: fires due timers, as many workers as you like.
+
+Due timers are claimed with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so
+several workers never fire the same timer; on SQLite the database's single
+writer lock serialises them.
+"""
+import logging
+import signal
+import time
+
+from sqlalchemy import select
+
+from . import runtime
+from .db import db
+from .models import ProcessInstance, Timer
+from .timeutil import utcnow
+from .transaction import Conflict, unit_of_work
+
+log = logging.getLogger("caseflow.worker")
+
+
+def _claim_due_timer(skipped):
+    return db.session.scalars(
+        select(Timer).where(Timer.fired_at.is_(None), Timer.fire_at <= utcnow(),
+                            Timer.id.not_in(skipped))
+        .order_by(Timer.fire_at).limit(1).with_for_update(skip_locked=True)).first()
+
+
+def fire_due_timers(limit: int = 100) -> int:
+    """Fire up to `limit` due timers, one transaction each; return how many."""
+    fired = 0
+    skipped: set[str] = set()
+    for _ in range(limit):
+        timer = None
+        try:
+            with unit_of_work():
+                timer = _claim_due_timer(skipped)
+                if timer is None:
+                    break
+                instance = db.session.scalars(select(ProcessInstance).where(
+                    ProcessInstance.id == timer.instance_id).with_for_update()).one()
+                if instance.status != "running":
+                    skipped.add(timer.id)
+                    continue
+                fired += runtime.fire_timers(instance)
+                if db.session.get(Timer, timer.id).fired_at is None:
+                    skipped.add(timer.id)  # not yet due by the engine's clock
+        except Conflict:
+            continue  # a person moved the instance on meanwhile; try again next round
+        except Exception:  # one broken instance must not stop the others
+            log.exception("timer %s failed", timer.id if timer else "?")
+            if timer is not None:
+                skipped.add(timer.id)
+    return fired
+
+
+def run(interval: float = 1.0, once: bool = False) -> None:
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("timer worker started")
+    while not stopping:
+        count = fire_due_timers()
+        if count:
+            log.info("fired %d timer(s)", count)
+        db.session.remove()
+        if once:
+            break
+        time.sleep(interval)

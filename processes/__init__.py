@@ -1,0 +1,1 @@
+"""Domain rules for the caseflow BPMN processes (pure Python, no I/O beyond packaged data)."""

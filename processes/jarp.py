@@ -1,0 +1,220 @@
+"""JARP referral rules: threshold, Appendix B priority score, meeting and response dates.
+
+Source: 004, Panels §6 "Joint Allocation Resource Panel", Appendix A (referral
+pathway) and Appendix B (criteria for prioritisation, exceptions).
+"""
+import json
+from datetime import date, datetime, time, timedelta, timezone
+from importlib import resources
+
+from . import clock
+from .calendar import (JARP_MEETINGS, OFFICE_CLOSES, OFFICE_OPENS, MeetingCalendar,
+                       add_working_days, next_working_day, previous_working_day)
+
+_DATA = json.loads(
+    resources.files(__package__).joinpath("data/jarp_criteria.json").read_text("utf-8"))
+
+CRITERIA: list[dict] = _DATA["criteria"]
+POINTS: dict[str, int] = {c["key"]: c["points"] for c in CRITERIA}
+LABELS: dict[str, str] = {c["key"]: c["label"] for c in CRITERIA}
+THRESHOLD_RISKS: dict[str, str] = {r["key"]: r["label"] for r in _DATA["threshold_risks"]}
+DIRECT_GROUNDS: dict[str, str] = {g["key"]: g["label"] for g in _DATA["direct_referral_grounds"]}
+_PRIORITY_FLOORS = sorted(
+    ((p["min_points"], p["priority"]) for p in _DATA["priorities"]), reverse=True)
+
+CARRIED_OVER = "carried_over"
+CUTOFF_TIME = time(14, 0)
+# Appendix B: P2 "within 2-5 working days", P3 "within 3-10 working days".
+_WORKING_DAY_WINDOWS = {2: (2, 5), 3: (3, 10)}
+
+
+def _keys(chosen, known) -> list[str]:
+    """Distinct keys from an iterable of keys or a dict key -> bool (truthy = chosen)."""
+    if chosen is None:
+        return []
+    if isinstance(chosen, str):
+        chosen = [chosen]
+    elif isinstance(chosen, dict):
+        # Unknown keys are kept even when false so that typos are reported.
+        chosen = [k for k, on in chosen.items() if on or k not in known]
+    return list(dict.fromkeys(chosen))
+
+
+def score(criteria) -> int:
+    """Sum of Appendix B points over the chosen criteria; each counts once.
+
+    Accepts keys or a dict key -> bool. An unknown key raises ValueError.
+    """
+    keys = _keys(criteria, POINTS)
+    for key in keys:
+        if key not in POINTS:
+            raise ValueError(f"unknown JARP criterion {key!r}")
+    return sum(POINTS[k] for k in keys)
+
+
+def priority(points: int) -> int:
+    """Appendix B priority: 11+ points -> 1, 7-10 -> 2, 1-6 -> 3.
+
+    The source writes P1 as 11-20; anything above 20 is P1 too. 0 points gives
+    3: a referral meeting the threshold with no Appendix B criterion is lowest.
+    """
+    if points < 0:
+        raise ValueError(f"points cannot be negative: {points}")
+    return next((p for floor, p in _PRIORITY_FLOORS if points >= floor), 3)
+
+
+def _friday_before(d: date) -> date:
+    return d - timedelta(days=(d.weekday() - 4) % 7 or 7)
+
+
+def cutoff_for(sitting, calendar: MeetingCalendar = JARP_MEETINGS) -> datetime:
+    """The referral cut-off for a sitting: 14:00 on the Friday before it (Appendix A step 2).
+
+    For a moved sitting the Friday before its original date counts, or before
+    the new date if it was brought forward. The cut-off is not brought forward
+    for a bank holiday Friday, so a holiday never pushes a referral back a week.
+    """
+    sitting = clock.as_date(sitting)
+    anchor = min(sitting, calendar.original_date(sitting))
+    return datetime.combine(_friday_before(anchor), CUTOFF_TIME, tzinfo=clock.LONDON)
+
+
+def meeting_for(received_at, calendar: MeetingCalendar = JARP_MEETINGS) -> date:
+    """The first sitting whose cut-off the referral meets (Appendix A steps 2-3).
+
+    "By 2pm Friday" includes 14:00:00 exactly; 14:00:01 is late. A referral
+    received Saturday to Friday 14:00 goes to the following Tuesday; cancelled
+    sittings are skipped and moved ones sit on their new date.
+    """
+    received = clock.as_london(received_at)
+    sitting = calendar.next_sitting(received.date())
+    while received > cutoff_for(sitting, calendar):
+        sitting = calendar.sitting_after(sitting)
+    return sitting
+
+
+def _meeting_start(meeting_at, calendar: MeetingCalendar) -> datetime:
+    if isinstance(meeting_at, str) and len(meeting_at.strip()) == 10:
+        meeting_at = date.fromisoformat(meeting_at.strip())
+    if isinstance(meeting_at, date) and not isinstance(meeting_at, datetime):
+        return calendar.starts_at(meeting_at)
+    return clock.as_london(meeting_at)
+
+
+def response_window(priority: int, meeting_at,
+                    calendar: MeetingCalendar = JARP_MEETINGS) -> tuple[datetime, datetime]:
+    """(earliest, latest) family support response after the JARP meeting (Appendix B).
+
+    P1: within 48 elapsed hours of the meeting. P2: from 08:30 on the 2nd to
+    17:00 on the 5th working day after it; P3: 3rd to 10th working day.
+    A bare date means the meeting's usual start time (09:30).
+    """
+    start = _meeting_start(meeting_at, calendar)
+    if priority == 1:
+        latest = (start.astimezone(timezone.utc) + timedelta(hours=48)).astimezone(clock.LONDON)
+        return start, latest
+    if priority not in _WORKING_DAY_WINDOWS:
+        raise ValueError(f"unknown JARP priority {priority!r}")
+    first, last = _WORKING_DAY_WINDOWS[priority]
+    return (
+        datetime.combine(add_working_days(start, first), OFFICE_OPENS, tzinfo=clock.LONDON),
+        datetime.combine(add_working_days(start, last), OFFICE_CLOSES, tzinfo=clock.LONDON),
+    )
+
+
+def threshold_problems(referral: dict) -> list[str]:
+    """Plain-English reasons a referral fails the JARP threshold (Panels §6); [] if none.
+
+    Every referral needs a Tier 3 case-holding social worker. A direct referral
+    (Appendix B exceptions) needs a valid ground instead of a threshold risk.
+    """
+    problems = []
+    if referral.get("case_holder_tier3") is not True:
+        problems.append("The family does not have a Tier 3 case-holding social worker.")
+    ground = referral.get("direct_ground")
+    risks = _keys(referral.get("threshold_risks"), THRESHOLD_RISKS)
+    if ground:
+        if ground not in DIRECT_GROUNDS:
+            problems.append(f"'{ground}' is not a ground for a direct referral.")
+    elif not risks:
+        problems.append("The assessment shows none of the threshold risks: "
+                        + ", ".join(r.lower() for r in THRESHOLD_RISKS.values()) + ".")
+    problems += [f"'{r}' is not a JARP threshold risk." for r in risks if r not in THRESHOLD_RISKS]
+    problems += [f"'{c}' is not an Appendix B criterion."
+                 for c in _keys(referral.get("criteria"), POINTS) if c not in POINTS]
+    return problems
+
+
+def _ordered(keys) -> list[str]:
+    chosen = set(keys)
+    return [k for k in POINTS if k in chosen]
+
+
+def assess(referral: dict, received_at, calendar: MeetingCalendar = JARP_MEETINGS) -> dict:
+    """Score a referral and book its JARP meeting (Appendix A and B). JSON-serialisable.
+
+    A direct referral is priority 1 whatever its points and is discussed at the
+    meeting found by the same cut-off rule. Threshold problems are not checked
+    here (they may be overridden); unknown keys or grounds raise ValueError.
+    """
+    ground = referral.get("direct_ground")
+    if ground and ground not in DIRECT_GROUNDS:
+        raise ValueError(f"unknown direct referral ground {ground!r}")
+    keys = _keys(referral.get("criteria"), POINTS)
+    points = score(keys)
+    sitting = meeting_for(received_at, calendar)
+    return {
+        "points": points,
+        "priority": 1 if ground else priority(points),
+        "meeting_date": sitting.isoformat(),
+        "meeting_at": calendar.starts_at(sitting).isoformat(),
+        "direct": bool(ground),
+        "criteria": _ordered(keys),
+        "criteria_labels": [LABELS[k] for k in _ordered(keys)],
+        "received_at": clock.as_london(received_at).isoformat(),
+        "carried_over": False,
+        "carry_overs": 0,
+    }
+
+
+def carry_over(assessment: dict, meeting_date, calendar: MeetingCalendar = JARP_MEETINGS) -> dict:
+    """A referral not reached at meeting_date moves to the next sitting (Panels §6, Appendix B 12).
+
+    The carried-over criterion (+2) is added once only; priority is recomputed.
+    """
+    keys = list(assessment.get("criteria", []))
+    points = assessment["points"]
+    if CARRIED_OVER not in keys:
+        keys.append(CARRIED_OVER)
+        points += POINTS[CARRIED_OVER]
+    sitting = calendar.sitting_after(meeting_date)
+    return {
+        **assessment,
+        "points": points,
+        "priority": 1 if assessment.get("direct") else priority(points),
+        "meeting_date": sitting.isoformat(),
+        "meeting_at": calendar.starts_at(sitting).isoformat(),
+        "criteria": _ordered(keys),
+        "criteria_labels": [LABELS[k] for k in _ordered(keys)],
+        "carried_over": True,
+        "carry_overs": assessment.get("carry_overs", 0) + 1,
+    }
+
+
+def review_dates(allocated_on, n: int = 1) -> tuple[date, date]:
+    """(flag_on, review_on) for the n-th six-weekly review (Appendix A steps 7-8).
+
+    review_on is allocation + 6n weeks, moved on to a working day; the
+    Co-ordinator flags it one week before, moved back to a working day.
+    """
+    if n < 1:
+        raise ValueError(f"review number must be 1 or more: {n}")
+    review_on = next_working_day(clock.as_date(allocated_on) + timedelta(weeks=6 * n))
+    return previous_working_day(review_on - timedelta(days=7)), review_on
+
+
+def agenda_sort_key(item: dict) -> tuple:
+    """Agenda order: priority 1 first, carried over before new (Panels §6),
+    then higher score, then earlier receipt."""
+    carried = bool(item.get("carried_over") or item.get("carry_overs"))
+    return (item["priority"], not carried, -item["points"], clock.as_london(item["received_at"]))

@@ -1,0 +1,103 @@
+"""Fixtures: an app per test on a fresh database (SQLite or PostgreSQL), made
+from a migrated, deployed and seeded template so each test starts clean."""
+import itertools
+import re
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+from flask_migrate import upgrade
+
+from engine import cache
+from engine.db import db
+from engine import specs
+from engine.transaction import unit_of_work
+from webforms import create_app, demo
+
+from .pg import Cluster
+
+BACKENDS = ["sqlite", "postgresql"]
+_counter = itertools.count()
+
+
+def _build_template(url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        with unit_of_work():
+            specs.deploy_directory(__import__("pathlib").Path(app.config["BPMN_DIR"]))
+            demo.seed()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    _build_template(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    cluster = Cluster()
+    cluster.start()
+    cluster.admin("CREATE DATABASE caseflow_template")
+    _build_template(cluster.url("caseflow_template"))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "caseflow.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        cluster = request.getfixturevalue("pg_cluster")
+        name = f"test_{next(_counter)}"
+        cluster.admin(f"CREATE DATABASE {name} TEMPLATE caseflow_template")
+        yield cluster.url(name)
+        cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def app(database_url):
+    cache.clear()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    cache.clear()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def sign_in(client, username):
+    response = client.post("/sign-in", data={"username": username, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302, response.text
+    return client
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def error_summary(response) -> list[str]:
+    soup = page(response)
+    box = soup.select_one(".govuk-error-summary")
+    return [li.get_text(" ", strip=True) for li in box.select("li")] if box else []
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", page(response).get_text(" ", strip=True))

@@ -1,0 +1,56 @@
+"""Steps of the JARP pathway as a person takes them through the web forms."""
+from sqlalchemy import select
+
+from engine.db import db
+from engine.models import Case, Task
+
+from ..conftest import sign_in
+
+STANDARD_REFERRAL = {
+    "referral_route": "standard",
+    "case_holder_tier3": "yes",
+    "threshold_risks": ["familial_breakdown", "child_protection_concerns"],
+    "criteria": ["cp_concerns_imminent_removal", "substance_dependency_parent", "school_exclusion"],
+    "assessment_summary": "Core assessment shows escalating conflict and risk of breakdown.",
+    "services_requested": ["family_therapy", "parenting_programme"],
+    "duration_weeks": "12",
+    "hours_per_week": "3.5",
+    "expected_outcomes": "Parents manage conflict without police call-outs.",
+}
+# 3 + 2 + 1 points (Appendix B)
+STANDARD_POINTS = 6
+
+
+def case_id(app, reference="CIN-0001") -> int:
+    with app.app_context():
+        return db.session.scalar(select(Case.id).filter_by(reference=reference))
+
+
+def open_task(app, element_id, case_reference="CIN-0001") -> Task | None:
+    with app.app_context():
+        task = db.session.scalars(select(Task).join(Case).where(
+            Task.element_id == element_id, Task.state == "ready",
+            Case.reference == case_reference)).first()
+        if task is not None:
+            db.session.expunge(task)
+        return task
+
+
+def start_referral(client, app, reference="CIN-0001"):
+    """The social worker opens the case and starts a JARP referral: the form opens."""
+    response = client.post(f"/cases/{case_id(app, reference)}/start/jarp_referral")
+    assert response.status_code == 302
+    assert "/tasks/" in response.location
+    return response.location
+
+
+def submit_referral(client, app, form=None, reference="CIN-0001"):
+    url = start_referral(client, app, reference)
+    return client.post(url, data=form or STANDARD_REFERRAL), url
+
+
+def referral_by_social_worker(client, app, form=None, reference="CIN-0001"):
+    sign_in(client, "social-worker")
+    response, _ = submit_referral(client, app, form, reference)
+    assert response.status_code == 302, response.text
+    client.post("/sign-out")

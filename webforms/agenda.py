@@ -1,0 +1,30 @@
+"""Meeting agendas (JARP): cases listed by sitting, in the order they are heard."""
+from datetime import date
+
+from flask import Blueprint, abort, g, render_template, request
+
+from engine import queries
+from processes import posts
+
+from .auth import post_required
+
+bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+
+JARP_POSTS = ("JARP Co-ordinator", "JARP Chair", posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
+
+
+@bp.route("/jarp")
+@post_required(*JARP_POSTS)
+def jarp():
+    sitting = None
+    if request.args.get("sitting"):
+        try:
+            sitting = date.fromisoformat(request.args["sitting"])
+        except ValueError:
+            abort(400, "The sitting date must look like 2026-11-24.")
+    items = queries.agenda("JARP", sitting)
+    sittings = {}
+    for item in items:
+        sittings.setdefault(item.sitting, []).append(
+            (item, queries.open_task_for_instance(item.instance_id, "Task_record_decision")))
+    return render_template("agenda.html", sittings=sittings, user=g.user)

@@ -1,0 +1,143 @@
+"""JSON API under /api/v1, for client systems, with bearer-token authentication."""
+from flask import Blueprint, g, jsonify, request
+
+from engine import authz, queries, runtime
+from engine.db import db
+from engine.models import ProcessInstance, Task
+from engine.timeutil import from_db
+from engine.transaction import Conflict, unit_of_work
+
+from .openapi import OPENAPI
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class ApiError(Exception):
+    def __init__(self, status, message, errors=None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors or []
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    body = {"error": exc.message}
+    if exc.errors:
+        body["errors"] = exc.errors
+    return jsonify(body), exc.status
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    if g.user is None:
+        raise ApiError(401, "Send a valid API token: Authorization: Bearer <token>.")
+    return None
+
+
+def _iso(value):
+    return from_db(value).isoformat() if value else None
+
+
+def task_json(task: Task) -> dict:
+    return {
+        "id": task.id, "name": task.name, "element": task.element_id,
+        "process": task.process_key, "instance_id": task.instance_id, "case_id": task.case_id,
+        "case_reference": task.case.reference if task.case else None,
+        "post": task.post, "state": task.state, "priority": task.priority,
+        "due_at": _iso(task.due_at), "created_at": _iso(task.created_at),
+        "completed_by": task.completed_by.name if task.completed_by else None,
+        "completed_at": _iso(task.completed_at), "form": task.form,
+    }
+
+
+def instance_json(instance: ProcessInstance, with_data=True) -> dict:
+    body = {
+        "id": instance.id, "process": instance.process_key,
+        "version": instance.definition.version, "case_id": instance.case_id,
+        "status": instance.status, "error": instance.error,
+        "started_at": _iso(instance.started_at), "completed_at": _iso(instance.completed_at),
+        "tasks": [task_json(t) for t in queries.instance_tasks(instance.id)],
+    }
+    if with_data:
+        body["data"] = queries.instance_data(instance)
+    return body
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)
+
+
+@bp.get("/tasks")
+def list_tasks():
+    return jsonify({"tasks": [task_json(t) for t in queries.open_tasks_for(g.user)]})
+
+
+def _visible_task(task_id: str) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None or not (authz.can_act_on(g.user, task) or authz.can_see_case(g.user, task.case)):
+        raise ApiError(404, "There is no such task, or it is not yours to see.")
+    return task
+
+
+@bp.get("/tasks/<task_id>")
+def read_task(task_id):
+    task = _visible_task(task_id)
+    schema, data = queries.task_form(task)
+    return jsonify({**task_json(task), "form_schema": schema, "data": data})
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id):
+    body = _json_body()
+    data = body.get("data")
+    if not isinstance(data, dict):
+        raise ApiError(400, "Send the form answers as an object in 'data'.")
+    _visible_task(task_id)
+    try:
+        with unit_of_work():
+            task = runtime.complete_task(task_id, g.user, data,
+                                         override_reason=body.get("override_reason"))
+    except runtime.Invalid as exc:
+        errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+        errors += [{"field": None, "message": p, "can_override": exc.can_override}
+                   for p in exc.problems]
+        raise ApiError(422, "The answers were not accepted.", errors) from exc
+    except Conflict as exc:
+        raise ApiError(409, str(runtime.explain_conflict(task_id))) from exc
+    except runtime.EngineError as exc:
+        raise ApiError(exc.status, str(exc)) from exc
+    return jsonify(instance_json(db.session.get(ProcessInstance, task.instance_id), with_data=False))
+
+
+@bp.post("/instances")
+def start_instance():
+    body = _json_body()
+    process, case_id = body.get("process"), body.get("case_id")
+    if not isinstance(process, str) or not isinstance(case_id, int):
+        raise ApiError(400, "Send 'process' (a process id) and 'case_id' (a number).")
+    case = queries.visible_case(g.user, case_id)
+    if case is None:
+        raise ApiError(404, "There is no such case, or it is not yours to see.")
+    from .cases import startable_processes
+    if process not in dict(startable_processes(g.user, case)):
+        raise ApiError(403, f"Your post cannot start {process} on this case.")
+    with unit_of_work():
+        instance = runtime.start_instance(process, case, g.user)
+    return jsonify(instance_json(instance)), 201
+
+
+@bp.get("/instances/<int:instance_id>")
+def read_instance(instance_id):
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or instance.case is None or queries.visible_case(g.user, instance.case_id) is None:
+        raise ApiError(404, "There is no such process instance, or it is not yours to see.")
+    return jsonify(instance_json(instance))

@@ -1,0 +1,59 @@
+"""Cases: the list, one case with its processes and audit trail, starting a process."""
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+
+from engine import authz, queries, runtime
+from engine.transaction import unit_of_work
+from processes import posts
+
+from .auth import login_required
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+STARTABLE = {"jarp_referral": "Start a JARP referral"}
+
+
+def startable_processes(user, case):
+    """Processes this person may start on this case: those whose start event
+    sits in a lane of a post they may act as."""
+    out = []
+    for key, label in STARTABLE.items():
+        lane = queries.start_lane(key)
+        if lane and posts.can_act_as(user.post, lane) and posts.scope_of(user.post) != posts.ALL:
+            out.append((key, label))
+    return out
+
+
+@bp.route("/")
+@login_required
+def case_list():
+    return render_template("cases.html", cases=queries.cases_for(g.user))
+
+
+@bp.route("/<int:case_id>")
+@login_required
+def case_page(case_id):
+    case = queries.visible_case(g.user, case_id)
+    if case is None:
+        abort(404)
+    return render_template(
+        "case.html", case=case, instances=queries.case_instances(case.id),
+        tasks=queries.case_tasks(case.id), audit=queries.case_audit(case.id),
+        startable=startable_processes(g.user, case))
+
+
+@bp.route("/<int:case_id>/start/<process_key>", methods=["POST"])
+@login_required
+def start(case_id, process_key):
+    case = queries.visible_case(g.user, case_id)
+    if case is None:
+        abort(404)
+    if process_key not in dict(startable_processes(g.user, case)):
+        abort(403)
+    with unit_of_work():
+        instance = runtime.start_instance(process_key, case, g.user)
+    task = queries.open_task_for_instance(instance.id)
+    if task is not None and authz.can_act_on(g.user, task):
+        return redirect(url_for("tasks.task_page", task_id=task.id))
+    flash("The process has started.", "success")
+    return redirect(url_for("cases.case_page", case_id=case.id))
+

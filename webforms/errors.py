@@ -1,0 +1,29 @@
+"""Error pages: a clear message, never a stack trace."""
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You do not have permission to do that.",
+    404: "Page not found. If you typed the web address, check it is correct.",
+    405: "That action is not possible on this page.",
+}
+
+
+def register(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _page(400, "The form had expired or was sent from another page. Go back, "
+                          "reload the page and try again; nothing was saved.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        description = exc.description if exc.code == 400 and exc.description else None
+        return _page(exc.code, description or MESSAGES.get(exc.code, exc.name))
+
+
+def _page(status, message):
+    if request.path.startswith("/api/"):
+        return jsonify({"error": message}), status
+    return render_template("error.html", status=status, message=message), status

@@ -1,0 +1,70 @@
+"""Template filters: London times, and how late something is."""
+from processes import calendar, clock
+
+from engine.timeutil import from_db
+
+
+def london(value, fmt="%-d %B %Y %H:%M"):
+    if value is None:
+        return ""
+    local = from_db(value) if getattr(value, "tzinfo", None) is None and hasattr(value, "hour") else value
+    return local.strftime(fmt)
+
+
+def is_overdue(due_at) -> bool:
+    return due_at is not None and from_db(due_at) < clock.now()
+
+
+def working_days_late(due_at) -> int:
+    if not is_overdue(due_at):
+        return 0
+    return max(1, calendar.working_days_between(from_db(due_at), clock.now()))
+
+
+def register(app):
+    app.jinja_env.filters["london"] = london
+    app.jinja_env.globals["is_overdue"] = is_overdue
+    app.jinja_env.globals["working_days_late"] = working_days_late
+    register_form_helpers(app)
+    register_choice_filters(app)
+
+
+def _pairs(errors):
+    for e in errors or []:
+        yield (e.field, e.message) if hasattr(e, "field") else tuple(e)
+
+
+def error_list(errors):
+    """GOV.UK error summary items, each linking to its field."""
+    return [{"text": message, "href": f"#{name}" if name else None}
+            for name, message in _pairs(errors)]
+
+
+def field_error(errors, name):
+    for field, message in _pairs(errors):
+        if field == name:
+            return {"text": message}
+    return None
+
+
+def register_form_helpers(app):
+    app.jinja_env.globals.update(error_list=error_list, field_error=field_error)
+
+
+def radio_item(option, value):
+    key, label = option
+    return {"value": key, "text": label, "checked": value is not None and str(value) == key}
+
+
+def check_item(option, values):
+    key, label = option
+    return {"value": key, "text": label, "checked": key in (values or [])}
+
+
+def problem_item(problem):
+    return {"text": problem, "href": "#main-content"}
+
+
+def register_choice_filters(app):
+    app.jinja_env.filters.update(radio_item=radio_item, check_item=check_item,
+                                 problem_item=problem_item)

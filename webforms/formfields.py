@@ -1,0 +1,101 @@
+"""A task's JSON Schema as GOV.UK form fields, and a posted form back as data."""
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class Field:
+    name: str
+    title: str
+    hint: str | None
+    widget: str          # input, number, textarea, radios, checkboxes, yesno, date
+    required: bool
+    options: list[tuple[str, str]] = field(default_factory=list)
+    value: object = None
+
+
+def _choices(prop: dict) -> list[tuple[str, str]]:
+    if "oneOf" in prop or "anyOf" in prop:
+        return [(str(o["const"]), o.get("title", str(o["const"])))
+                for o in prop.get("oneOf", prop.get("anyOf", [])) if "const" in o]
+    if "enum" in prop:
+        names = prop.get("enumNames", prop["enum"])
+        return [(str(v), str(n)) for v, n in zip(prop["enum"], names)]
+    return []
+
+
+def _required(schema: dict) -> set[str]:
+    names = set(schema.get("required", []))
+    return names
+
+
+def fields_for(schema: dict, values: dict | None = None) -> list[Field]:
+    values = values or {}
+    out = []
+    required = _required(schema)
+    for name, prop in schema.get("properties", {}).items():
+        kind = prop.get("type")
+        if kind == "array":
+            widget, options = "checkboxes", _choices(prop.get("items", {}))
+        elif kind == "boolean":
+            widget, options = "yesno", [("yes", "Yes"), ("no", "No")]
+        elif _choices(prop):
+            widget, options = "radios", _choices(prop)
+        elif kind in ("integer", "number"):
+            widget, options = "number", []
+        elif prop.get("format") == "date":
+            widget, options = "date", []
+        elif prop.get("x-widget") == "textarea":
+            widget, options = "textarea", []
+        else:
+            widget, options = "input", []
+        out.append(Field(name, prop.get("title", name), prop.get("description"), widget,
+                         name in required, options, values.get(name)))
+    return out
+
+
+def parse_form(schema: dict, form) -> tuple[dict, dict]:
+    """(typed data for validation, raw values to show again on error)."""
+    data, raw = {}, {}
+    for name, prop in schema.get("properties", {}).items():
+        kind = prop.get("type")
+        if kind == "array":
+            chosen = [v for v in form.getlist(name) if v]
+            raw[name] = chosen
+            if chosen:
+                data[name] = [_typed(v, prop.get("items", {}).get("type")) for v in chosen]
+            continue
+        if prop.get("format") == "date" and kind == "string":
+            parts = [form.get(f"{name}-{p}", "").strip() for p in ("day", "month", "year")]
+            raw[name] = dict(zip(("day", "month", "year"), parts))
+            if any(parts):
+                data[name] = _date(*parts)
+            continue
+        value = form.get(name, "").strip()
+        raw[name] = value
+        if value == "":
+            continue
+        if kind == "boolean":
+            data[name] = {"yes": True, "no": False}.get(value, value)
+        else:
+            data[name] = _typed(value, kind)
+    return data, raw
+
+
+def _typed(value: str, kind):
+    try:
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            number = float(value)
+            return int(number) if number.is_integer() else number
+    except ValueError:
+        return value  # left as text, so the schema reports the wrong type
+    return value
+
+
+def _date(day: str, month: str, year: str) -> str:
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return f"{year}-{month}-{day}"  # not a real date: the format check says so

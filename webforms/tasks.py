@@ -1,0 +1,75 @@
+"""My tasks, and the form that completes one."""
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from engine import authz, queries, runtime
+from engine.db import db
+from engine.models import Task
+from engine.transaction import Conflict, unit_of_work
+
+from .auth import login_required
+from .formfields import fields_for, parse_form
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.route("/")
+@login_required
+def my_tasks():
+    return render_template("my_tasks.html", tasks=queries.open_tasks_for(g.user))
+
+
+def _task_or_404(task_id: str) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        abort(404)
+    if not (authz.can_act_on(g.user, task) or authz.can_see_case(g.user, task.case)):
+        abort(404)  # another unit's task looks the same as no task at all
+    return task
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@login_required
+def task_page(task_id):
+    task = _task_or_404(task_id)
+    schema, data = queries.task_form(task)
+    schema = schema or {"type": "object", "properties": {}}
+    errors, problems, can_override, values = [], [], False, {}
+    status = 200
+    if request.method == "POST":
+        form_data, values = parse_form(schema, request.form)
+        try:
+            with unit_of_work():
+                runtime.complete_task(task.id, g.user, form_data,
+                                      override_reason=request.form.get("override_reason"))
+        except runtime.Invalid as exc:
+            errors, problems, can_override, status = exc.errors, exc.problems, exc.can_override, 400
+            if problems and can_override and request.form.get("override") == "yes" \
+                    and not request.form.get("override_reason", "").strip():
+                errors = errors + [_override_reason_missing()]
+        except runtime.AlreadyDone as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("tasks.task_page", task_id=task.id))
+        except Conflict:
+            db.session.rollback()
+            flash(str(runtime.explain_conflict(task.id)), "error")
+            return redirect(url_for("tasks.task_page", task_id=task.id))
+        except (runtime.NotAllowed, runtime.NotFound):
+            abort(403)
+        except runtime.EngineError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("tasks.task_page", task_id=task.id))
+        else:
+            flash(f"‘{task.name}’ is done.", "success")
+            return redirect(url_for("cases.case_page", case_id=task.case_id)
+                            if task.case_id else url_for("tasks.my_tasks"))
+    return render_template(
+        "task.html", task=task, schema=schema, fields=fields_for(schema, values),
+        summary=queries.summary(schema, data), errors=errors, problems=problems,
+        can_override=can_override,
+        editable=task.state == "ready" and authz.can_act_on(g.user, task),
+        override_reason=request.form.get("override_reason", "")), status
+
+
+def _override_reason_missing():
+    from engine.forms import FieldError
+    return FieldError("override_reason", "Enter the reason for overriding the rule")
