@@ -54,3 +54,29 @@ def referral_by_social_worker(client, app, form=None, reference="CIN-0001"):
     response, _ = submit_referral(client, app, form, reference)
     assert response.status_code == 302, response.text
     client.post("/sign-out")
+
+ALLOCATE_TIER3 = {
+    "outcome": "allocate", "tier": "tier3",
+    "services": ["family_therapy", "parenting_programme"],
+    "agencies": "Child and Family Consultation Service; Parenting Team",
+    "rationale": "Meets threshold; P3 within capacity this week.",
+}
+CARRY_OVER = {"outcome": "carry_over", "rationale": "Meeting ran out of time."}
+AGENCY_ALLOCATION = {
+    "agency": "Child and Family Consultation Service",
+    "services_allocated": ["family_therapy"],
+    "worker_name": "Jo Bloggs",
+    "start_date-day": "7", "start_date-month": "12", "start_date-year": "2026",
+}
+PAPERS_SENT = {"papers_sent_to_agencies": "yes"}
+
+
+def complete_as(client, username, app, element_id, form, reference="CIN-0001"):
+    """Sign in as `username`, complete the open task `element_id` of the case."""
+    task = open_task(app, element_id, reference)
+    assert task is not None, f"no open {element_id}"
+    sign_in(client, username)
+    response = client.post(f"/tasks/{task.id}", data=form)
+    client.post("/sign-out")
+    assert response.status_code == 302, response.text
+    return task
