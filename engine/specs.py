@@ -100,7 +100,10 @@ def deploy(xml: bytes, filename: str, forms: dict[str, dict], deployed_by=None,
     `forms` maps form file names to JSON Schemas: the ones the file uses are
     copied into the version, so running instances keep the forms they began with.
     """
-    process_ids = process_ids_in(xml)
+    try:
+        process_ids = process_ids_in(xml)
+    except etree.XMLSyntaxError as exc:
+        raise DeployError(f"{filename} is not well-formed XML: {exc}") from exc
     if not process_ids:
         raise DeployError(f"{filename} has no executable process (isExecutable is false or missing).")
     parser = parse(xml, filename, others)

@@ -131,3 +131,27 @@ def test_a_stale_form_submitted_twice_is_told_who_completed_it(client, app):
     again = client.post(url, data=STANDARD_REFERRAL, follow_redirects=True)
     assert again.status_code == 200
     assert "already completed by Demo Social Worker" in text(again)
+
+
+def test_an_unknown_task_is_a_clear_not_found_page(client, app):
+    sign_in(client, "social-worker")
+    response = client.get("/tasks/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 404
+    assert "Page not found" in text(response)
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_saved(database_url):
+    from webforms import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "csrf-test"})
+    client = app.test_client()
+    token = page(client.get("/sign-in")).select_one("input[name=csrf_token]")["value"]
+    signed_in = client.post("/sign-in", data={"username": "social-worker", "password": "caseflow-demo",
+                                              "csrf_token": token})
+    assert signed_in.status_code == 302
+    response = client.post(f"/cases/{case_id(app)}/start/jarp_referral")
+    assert response.status_code == 400
+    assert "nothing was saved" in text(response)
+    assert open_task(app, "Task_complete_referral") is None
+    with app.app_context():
+        from engine.db import db
+        db.engine.dispose()

@@ -1,0 +1,675 @@
+"""Benchmark of the JARP referral path: in memory, persisted, naive, over HTTP.
+
+    python -m tests.bench.engine_bench [--runs N] [--warmup W] [--no-http] [--no-pg]
+                                       [--profile] [--check]
+
+The path: start → Complete JARP referral → Record JARP decision (allocate,
+tier 2, so no review cycle) → Record allocation in agency + Read JARP
+decision → complete.  Each scenario does it `--runs` times after `--warmup`
+runs that are not counted, and reports the median and 90th percentile of a
+whole process run and of one task completion:
+
+  A  bare SpiffWorkflow in memory: the spec parsed once (not timed), then a
+     BpmnWorkflow per run, form data stored under each task's formDataKey, as
+     engine.runtime.complete_task does.
+  B  caseflow's engine persisted on SQLite (a file in a temp dir, WAL):
+     runtime.start_instance and runtime.complete_task, one unit_of_work() per
+     action inside its own app context, as a request has.
+  C  the naive way, for reference: every action loads the row, deserializes the
+     whole workflow *with its spec* with SpiffWorkflow's stock serializer, runs,
+     serializes it all again and saves it (plain sqlite3, WAL).
+  D  HTTP: the real app under gunicorn, POST /api/v1/tasks/<id>/complete from a
+     keep-alive client, with the workflow in the worker's cache (the instance
+     was started by the same worker) and after a restart (not cached).
+  E  B on PostgreSQL, when /usr/lib/postgresql/*/bin/initdb exists.
+
+Targets (team standards): B/A ≤ 2 per process run; HTTP completion median < 5 ms.
+Everything is written to temp dirs; nothing in the repository changes
+(create_app needs CASEFLOW_SECRET_KEY so it does not write instance/secret_key;
+one is set for this process and the server).
+"""
+import argparse
+import copy
+import cProfile
+import glob
+import http.client
+import io
+import json
+import logging
+import math
+import os
+import platform
+import pstats
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from uuid import UUID
+
+os.environ.setdefault("CASEFLOW_SECRET_KEY", secrets.token_hex(32))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+import SpiffWorkflow  # noqa: E402
+from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+
+from engine import cache, runtime, specs  # noqa: E402
+from engine.db import db  # noqa: E402
+from engine.models import Case, ProcessInstance, Task, User  # noqa: E402
+from engine.scripting import script_engine  # noqa: E402
+from engine.transaction import unit_of_work  # noqa: E402
+from webforms import create_app, demo  # noqa: E402
+from webforms.auth import issue_token  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+BPMN_DIR = ROOT / "bpmn"
+PROCESS = "jarp_referral"
+CASE_REFERENCE = "CIN-0001"
+STARTER = "social-worker"
+
+# Each user task on the path: who does it and the typed answers (API/engine JSON).
+STEPS = {
+    "Task_complete_referral": ("social-worker", {
+        "referral_route": "standard",
+        "case_holder_tier3": True,
+        "threshold_risks": ["familial_breakdown", "child_protection_concerns"],
+        "criteria": ["cp_concerns_imminent_removal", "substance_dependency_parent",
+                     "school_exclusion"],
+        "assessment_summary": "Core assessment shows escalating conflict and risk of breakdown.",
+        "services_requested": ["family_therapy", "parenting_programme"],
+        "duration_weeks": 12,
+        "hours_per_week": 3.5,
+        "expected_outcomes": "Parents manage conflict without police call-outs.",
+    }),
+    "Task_record_decision": ("jarp-co-ordinator", {
+        "outcome": "allocate",
+        "tier": "tier2",
+        "services": ["family_therapy", "parenting_programme"],
+        "agencies": "Child and Family Consultation Service (A. Rep); Parenting Programme (B. Rep)",
+        "rationale": "Threshold met; family therapy and a parenting programme meet the needs.",
+    }),
+    "Task_agency_allocation": ("agency-representative", {
+        "agency": "Child and Family Consultation Service",
+        "services_allocated": ["family_therapy"],
+        "worker_name": "Dana Worker",
+        "start_date": "2030-01-14",
+    }),
+    "Task_unit_informed": ("social-worker", {
+        "papers_sent_to_agencies": True,
+        "notes": "Core assessment and care plan sent to both agencies.",
+    }),
+}
+ORDER = list(STEPS)  # when several tasks are ready, the first in this order goes first
+ACTIONS = ["start", *ORDER]
+SHORT = {"start": "start", "Task_complete_referral": "referral",
+         "Task_record_decision": "decision", "Task_agency_allocation": "agency",
+         "Task_unit_informed": "unit"}
+
+
+# ---------------------------------------------------------------- statistics
+
+def percentile(values, q):
+    """Nearest-rank percentile (q in 0..1)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def median(values):
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+
+
+class Samples:
+    """Seconds per process run and per action of the counted runs."""
+
+    def __init__(self, label):
+        self.label = label
+        self.runs: list[float] = []
+        self.actions: dict[str, list[float]] = {a: [] for a in ACTIONS}
+
+    def add_run(self, timings: list[tuple[str, float]]):
+        self.runs.append(sum(t for _, t in timings))
+        for action, t in timings:
+            self.actions[action].append(t)
+
+    @property
+    def completions(self) -> list[float]:
+        return [t for a in ORDER for t in self.actions[a]]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.2f}"
+
+
+# ---------------------------------------------------------------- shared helpers
+
+def initial_data(case: dict, actor: dict) -> dict:
+    """What start_instance puts on the task tree for a case and actor."""
+    return {"case": dict(case), "started_by": dict(actor)}
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """The same loop as engine.runtime._run_engine."""
+    workflow.do_engine_steps()
+    while workflow.get_tasks(state=TaskState.READY, manual=False):
+        workflow.do_engine_steps()
+
+
+def next_ready(workflow: BpmnWorkflow):
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    if not ready:
+        return None
+    return min(ready, key=lambda t: ORDER.index(t.task_spec.bpmn_id))
+
+
+def complete_in_memory(workflow: BpmnWorkflow, task, data: dict) -> None:
+    key = runtime.properties(task.task_spec).get("formDataKey")
+    if key:
+        task.data[key] = data
+    else:
+        task.data.update(data)
+    task.run()
+    run_engine(workflow)
+
+
+def answers(element_id: str) -> dict:
+    return copy.deepcopy(STEPS[element_id][1])
+
+
+def parse_spec():
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_files(sorted(str(p) for p in BPMN_DIR.glob("*.bpmn")))
+    return parser.get_spec(PROCESS), parser.get_subprocess_specs(PROCESS)
+
+
+DEMO_CASE = {"id": 1, "reference": CASE_REFERENCE, "child_name": "Amira Khan",
+             "service": "CIN", "unit": "CIN Unit 1"}
+DEMO_ACTOR = {"id": 1, "name": "Demo Social Worker", "post": "Social Worker"}
+
+
+# ---------------------------------------------------------------- A: in memory
+
+def bench_memory(spec, subprocess_specs, runs: int, warmup: int) -> Samples:
+    samples = Samples("A  bare SpiffWorkflow, in memory")
+    engine = script_engine()
+    for i in range(warmup + runs):
+        timings = []
+        data = initial_data(DEMO_CASE, DEMO_ACTOR)
+        t0 = time.perf_counter()
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+        workflow.task_tree.data.update(data)
+        run_engine(workflow)
+        timings.append(("start", time.perf_counter() - t0))
+        while (task := next_ready(workflow)) is not None:
+            element, data = task.task_spec.bpmn_id, answers(task.task_spec.bpmn_id)
+            t0 = time.perf_counter()
+            complete_in_memory(workflow, task, data)
+            timings.append((element, time.perf_counter() - t0))
+        assert workflow.completed, "A: the path did not complete"
+        assert [a for a, _ in timings] == ACTIONS, timings
+        if i >= warmup:
+            samples.add_run(timings)
+    return samples
+
+
+# ---------------------------------------------------------------- B/E: caseflow engine
+
+def make_app(url: str):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+
+
+def quietly(fn, *args):
+    """Alembic's logging config prints to stderr; keep the table readable."""
+    with redirect_stderr(io.StringIO()), redirect_stdout(io.StringIO()):
+        result = fn(*args)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return result
+
+
+def prepare_database(url: str, tokens: bool = False) -> dict:
+    """Migrate, deploy and seed an empty database, as tests/conftest.py does."""
+    app = make_app(url)
+    with app.app_context():
+        quietly(upgrade)
+        with unit_of_work():
+            specs.deploy_directory(BPMN_DIR)
+            demo.seed()
+        users = {u.username: u.id for u in db.session.scalars(select(User))}
+        case_id = db.session.scalar(select(Case.id).filter_by(reference=CASE_REFERENCE))
+        issued = {}
+        if tokens:
+            with unit_of_work():
+                for username in {STARTER, *(who for who, _ in STEPS.values())}:
+                    issued[username] = issue_token(db.session.get(User, users[username]))
+        db.session.remove()
+        db.engine.dispose()
+    return {"users": users, "case_id": case_id, "tokens": issued}
+
+
+class Persisted:
+    """The actions as the web app does them: an app context and one unit of work each."""
+
+    def __init__(self, app, ids, profiler=None):
+        self.app, self.ids, self.profiler = app, ids, profiler
+
+    def _timed(self, fn, *args):
+        if self.profiler:
+            self.profiler.enable()
+        t0 = time.perf_counter()
+        result = fn(*args)
+        elapsed = time.perf_counter() - t0
+        if self.profiler:
+            self.profiler.disable()
+        return result, elapsed
+
+    def _start(self):
+        with self.app.app_context():
+            actor = db.session.get(User, self.ids["users"][STARTER])
+            case = db.session.get(Case, self.ids["case_id"])
+            with unit_of_work():
+                return runtime.start_instance(PROCESS, case, actor).id
+
+    def _complete(self, task_id, username, data):
+        with self.app.app_context():
+            actor = db.session.get(User, self.ids["users"][username])
+            with unit_of_work():
+                runtime.complete_task(task_id, actor, data)
+
+    def _open_tasks(self, instance_id):
+        with self.app.app_context():
+            rows = db.session.execute(select(Task.id, Task.element_id).where(
+                Task.instance_id == instance_id, Task.state == "ready")).all()
+            status = db.session.get(ProcessInstance, instance_id).status
+        return sorted(rows, key=lambda r: ORDER.index(r.element_id)), status
+
+    def run_once(self) -> list[tuple[str, float]]:
+        instance_id, elapsed = self._timed(self._start)
+        timings = [("start", elapsed)]
+        while True:
+            rows, status = self._open_tasks(instance_id)
+            if not rows:
+                break
+            task_id, element = rows[0]
+            who = STEPS[element][0]
+            _, elapsed = self._timed(self._complete, task_id, who, answers(element))
+            timings.append((element, elapsed))
+        assert status == "complete", f"instance {instance_id} is {status}"
+        assert [a for a, _ in timings] == ACTIONS, timings
+        return timings
+
+
+def bench_persisted(label: str, url: str, runs: int, warmup: int,
+                    profile_runs: int = 0) -> tuple[Samples, cProfile.Profile | None]:
+    cache.clear()  # instance ids of another database must not meet these
+    ids = prepare_database(url)
+    app = make_app(url)
+    samples = Samples(label)
+    bench = Persisted(app, ids)
+    for i in range(warmup + runs):
+        timings = bench.run_once()
+        if i >= warmup:
+            samples.add_run(timings)
+    profiler = None
+    if profile_runs:
+        profiler = cProfile.Profile()
+        bench.profiler = profiler
+        for _ in range(profile_runs):
+            bench.run_once()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    cache.clear()
+    return samples, profiler
+
+
+# ---------------------------------------------------------------- C: naive
+
+class NaiveStore:
+    """Load, deserialize everything (spec included), run, serialize everything, save."""
+
+    def __init__(self, path: Path, spec, subprocess_specs):
+        self.conn = sqlite3.connect(path)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("CREATE TABLE workflow (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+        self.conn.commit()
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.spec, self.subprocess_specs = spec, subprocess_specs
+        self.engine = script_engine()
+
+    def start(self, data: dict):
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
+        workflow.task_tree.data.update(data)
+        run_engine(workflow)
+        cursor = self.conn.execute("INSERT INTO workflow (state) VALUES (?)",
+                                   (self.serializer.serialize_json(workflow),))
+        self.conn.commit()
+        return cursor.lastrowid, workflow
+
+    def complete(self, workflow_id: int, task_id: str, data: dict):
+        (raw,) = self.conn.execute("SELECT state FROM workflow WHERE id = ?",
+                                   (workflow_id,)).fetchone()
+        workflow = self.serializer.deserialize_json(raw)
+        workflow.script_engine = self.engine
+        task = workflow.get_task_from_id(UUID(task_id))
+        assert task is not None and task.state == TaskState.READY
+        complete_in_memory(workflow, task, data)
+        self.conn.execute("UPDATE workflow SET state = ? WHERE id = ?",
+                          (self.serializer.serialize_json(workflow), workflow_id))
+        self.conn.commit()
+        return workflow
+
+    def close(self):
+        self.conn.close()
+
+
+def bench_naive(tmp: Path, spec, subprocess_specs, runs: int, warmup: int) -> tuple[Samples, int]:
+    samples = Samples("C  naive: whole workflow + spec (de)serialized per action, SQLite")
+    store = NaiveStore(tmp / "naive.sqlite", spec, subprocess_specs)
+    size = 0
+    try:
+        for i in range(warmup + runs):
+            data = initial_data(DEMO_CASE, DEMO_ACTOR)
+            t0 = time.perf_counter()
+            workflow_id, workflow = store.start(data)
+            timings = [("start", time.perf_counter() - t0)]
+            while (task := next_ready(workflow)) is not None:
+                element, task_id, data = task.task_spec.bpmn_id, str(task.id), answers(task.task_spec.bpmn_id)
+                t0 = time.perf_counter()
+                workflow = store.complete(workflow_id, task_id, data)
+                timings.append((element, time.perf_counter() - t0))
+            assert workflow.completed, "C: the path did not complete"
+            if i >= warmup:
+                samples.add_run(timings)
+        size = len(store.serializer.serialize_json(workflow))
+    finally:
+        store.close()
+    return samples, size
+
+
+# ---------------------------------------------------------------- D: HTTP
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The real app under gunicorn: one worker, one thread.
+
+    gthread rather than gunicorn's default sync worker (which --threads 1 would
+    pick): the sync worker closes every connection, so a keep-alive client
+    could not keep one; `make run` (--threads 4) gets gthread too."""
+
+    def __init__(self, db_url: str, tmp: Path):
+        self.db_url, self.tmp, self.proc, self.port = db_url, tmp, None, None
+        self.gunicorn = str(Path(sys.executable).parent / "gunicorn")
+
+    def start(self):
+        self.port = free_port()
+        env = dict(os.environ, DATABASE_URL=self.db_url,
+                   CASEFLOW_SECRET_KEY=os.environ["CASEFLOW_SECRET_KEY"])
+        log = open(self.tmp / "gunicorn.log", "ab")
+        self.proc = subprocess.Popen(
+            [self.gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
+             "--worker-class", "gthread", "--threads", "1", "webforms:create_app()"],
+            cwd=ROOT, env=env, stdout=log, stderr=log)
+        log.close()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: see {self.tmp / 'gunicorn.log'}:\n"
+                                   + (self.tmp / "gunicorn.log").read_text()[-2000:])
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/api/v1/openapi.json")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not answer within 30 s")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class Client:
+    """One keep-alive connection; counts the connections it had to open."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.connects = 0
+
+    def call(self, method: str, path: str, token: str, body=None):
+        payload = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        if self.conn.sock is None:
+            self.connects += 1
+        t0 = time.perf_counter()
+        self.conn.request(method, path, body=payload, headers=headers)
+        response = self.conn.getresponse()
+        raw = response.read()
+        elapsed = time.perf_counter() - t0
+        return response.status, raw, elapsed
+
+    def close(self):
+        self.conn.close()
+
+
+def bench_http(tmp: Path, runs: int, warmup: int) -> dict:
+    db_path = tmp / "http.sqlite"
+    url = f"sqlite:///{db_path}"
+    ids = prepare_database(url, tokens=True)
+    tokens = ids["tokens"]
+    server = Server(url, tmp)
+    results = {}
+    try:
+        server.start()
+        client = Client(server.port)
+        # Instances to complete: one set while the worker has them cached, one after a restart.
+        starts, referral_tasks = [], []
+        for _ in range(2 * (warmup + runs)):
+            status, raw, elapsed = client.call("POST", "/api/v1/instances", tokens[STARTER],
+                                               {"process": PROCESS, "case_id": ids["case_id"]})
+            assert status == 201, (status, raw[:500])
+            body = json.loads(raw)
+            (task,) = [t for t in body["tasks"] if t["element"] == "Task_complete_referral"]
+            referral_tasks.append(task["id"])
+            starts.append(elapsed)
+        results["POST /api/v1/instances"] = starts[warmup:warmup + runs]
+
+        def complete(task_ids):
+            who, form = STEPS["Task_complete_referral"]
+            times = []
+            for task_id in task_ids:
+                status, raw, elapsed = client.call("POST", f"/api/v1/tasks/{task_id}/complete",
+                                                   tokens[who], {"data": copy.deepcopy(form)})
+                assert status == 200, (status, raw[:500])
+                body = json.loads(raw)
+                assert any(t["element"] == "Task_record_decision" and t["state"] == "ready"
+                           for t in body["tasks"]), body
+                times.append(elapsed)
+            return times[warmup:]
+
+        warm_set, cold_set = referral_tasks[:warmup + runs], referral_tasks[warmup + runs:]
+        results["POST /api/v1/tasks/<id>/complete  (workflow cached)"] = complete(warm_set)
+        connects_before = client.connects
+
+        for username in ("jarp-co-ordinator", "agency-representative"):
+            times, listed = [], None
+            for _ in range(warmup + runs):
+                status, raw, elapsed = client.call("GET", "/api/v1/tasks", tokens[username])
+                assert status == 200, (status, raw[:500])
+                times.append(elapsed)
+                listed = len(json.loads(raw)["tasks"])
+            results[f"GET /api/v1/tasks  ({username}, {listed} tasks)"] = times[warmup:]
+        keepalive_ok = client.connects == connects_before
+
+        client.close()
+        server.stop()
+        server.start()  # a new worker: nothing cached, every workflow is loaded from its row
+        client = Client(server.port)
+        results["POST /api/v1/tasks/<id>/complete  (after restart, not cached)"] = complete(cold_set)
+        results["_connections"] = client.connects
+        results["_keepalive"] = keepalive_ok and client.connects == 1
+        client.close()
+    finally:
+        server.stop()
+    return results
+
+
+# ---------------------------------------------------------------- E: PostgreSQL
+
+def postgres_available() -> bool:
+    return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+
+
+def bench_postgres(runs: int, warmup: int) -> Samples:
+    from tests.pg import Cluster
+    cluster = Cluster()
+    try:
+        cluster.start()
+        cluster.admin("CREATE DATABASE caseflow_bench")
+        samples, _ = bench_persisted("E  caseflow engine, PostgreSQL", cluster.url("caseflow_bench"),
+                                     runs, warmup)
+        return samples
+    finally:
+        cluster.stop()
+
+
+# ---------------------------------------------------------------- report
+
+def print_engine_table(rows: list[Samples], baseline: Samples):
+    print(f"{'':58} {'per process run (ms)':>20}   {'per task completion (ms)':>24}")
+    print(f"{'':58} {'median':>9} {'p90':>9}   {'median':>11} {'p90':>11}   {'run/A':>6}")
+    base = median(baseline.runs)
+    for s in rows:
+        ratio = median(s.runs) / base
+        print(f"{s.label:58} {ms(median(s.runs))} {ms(percentile(s.runs, .9))}   "
+              f"{ms(median(s.completions)):>11} {ms(percentile(s.completions, .9)):>11}   "
+              f"{ratio:6.2f}")
+    print()
+    print("median per action (ms)".ljust(58) + "".join(f"{SHORT[a]:>10}" for a in ACTIONS))
+    for s in rows:
+        print(f"{s.label[:58]:58}" + "".join(f"{median(s.actions[a]) * 1000:10.2f}" for a in ACTIONS))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=200, help="counted runs per scenario (200)")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="uncounted runs first (default: max(10, runs // 10))")
+    parser.add_argument("--no-http", action="store_true", help="skip D (gunicorn)")
+    parser.add_argument("--no-pg", action="store_true", help="skip E (PostgreSQL)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile B's actions (cProfile, top 25 by cumulative time)")
+    parser.add_argument("--profile-runs", type=int, default=100)
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when a target is missed (B/A > 2 or HTTP median >= 5 ms)")
+    args = parser.parse_args(argv)
+    runs = max(1, args.runs)
+    warmup = args.warmup if args.warmup is not None else max(10, runs // 10)
+
+    tmp = Path(tempfile.mkdtemp(prefix="caseflow-bench-"))
+    try:
+        spec, subprocess_specs = parse_spec()
+        a = bench_memory(spec, subprocess_specs, runs, warmup)
+        b, profiler = bench_persisted("B  caseflow engine, SQLite (WAL)",
+                                      f"sqlite:///{tmp / 'engine.sqlite'}", runs, warmup,
+                                      args.profile_runs if args.profile else 0)
+        c, naive_size = bench_naive(tmp, spec, subprocess_specs, runs, warmup)
+        rows = [a, b, c]
+        pg_note = None
+        if not args.no_pg:
+            if postgres_available():
+                try:
+                    rows.append(bench_postgres(runs, warmup))
+                except Exception as exc:  # E is optional: say why and go on
+                    pg_note = f"E skipped: {type(exc).__name__}: {exc}"
+            else:
+                pg_note = "E skipped: no /usr/lib/postgresql/*/bin/initdb"
+        http_results = None if args.no_http else bench_http(tmp, runs, warmup)
+
+        import sqlalchemy
+        print()
+        print("caseflow engine benchmark: JARP referral, start → referral → decision (allocate, "
+              "tier 2) → agency allocation + unit informed → complete")
+        print(f"{runs} counted runs per scenario after {warmup} warm-up runs; "
+              f"Python {platform.python_version()}, SpiffWorkflow {_version('SpiffWorkflow')}, "
+              f"SQLAlchemy {sqlalchemy.__version__}, SQLite {sqlite3.sqlite_version}; "
+              f"{os.cpu_count()} CPUs")
+        print()
+        print_engine_table(rows, a)
+        print(f"\nC's saved JSON at the end of a run: {naive_size / 1024:.0f} KiB (spec included)")
+        if pg_note:
+            print(pg_note)
+
+        ratio_b = median(b.runs) / median(a.runs)
+        ratio_c = median(c.runs) / median(a.runs)
+        print(f"\nB/A = {ratio_b:.2f}   C/A = {ratio_c:.2f}   (per process run, medians)")
+
+        http_median = None
+        if http_results is not None:
+            print("\nHTTP: gunicorn, 1 worker (gthread, 1 thread), SQLite; "
+                  "keep-alive http.client on loopback; request sent → body read")
+            print(f"{'':66} {'median':>9} {'p90':>9} {'n':>6}")
+            for name, times in http_results.items():
+                if name.startswith("_"):
+                    continue
+                print(f"{name:66} {ms(median(times))} {ms(percentile(times, .9))} {len(times):6d}")
+            print(f"connections opened by the client after the restart: {http_results['_connections']}"
+                  f" (keep-alive {'held' if http_results['_keepalive'] else 'NOT held'})")
+            http_median = median(http_results["POST /api/v1/tasks/<id>/complete  (workflow cached)"])
+
+        print("\nTargets:")
+        ok_b = ratio_b <= 2
+        print(f"  persisted run ≤ 2× in memory: B/A = {ratio_b:.2f}  {'met' if ok_b else 'MISSED'}")
+        ok_http = True
+        if http_median is not None:
+            ok_http = http_median < 0.005
+            print(f"  HTTP task completion median < 5 ms: {http_median * 1000:.2f} ms  "
+                  f"{'met' if ok_http else 'MISSED'}")
+
+        if profiler is not None:
+            print(f"\nProfile of B's timed actions ({args.profile_runs} runs, cProfile, "
+                  "by cumulative time):")
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(25)
+            print(out.getvalue())
+        return 1 if args.check and not (ok_b and ok_http) else 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import version
+    try:
+        return version(dist)
+    except Exception:
+        return getattr(SpiffWorkflow, "__version__", "?")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
