@@ -23,6 +23,12 @@ def take(instance_id: int, row_version: int):
     return None
 
 
+def peek(instance_id: int, row_version: int):
+    """The cached workflow for reading only, or None."""
+    entry = _live.get(instance_id)
+    return entry[1] if entry and entry[0] == row_version else None
+
+
 def keep_after_commit(instance_id: int, row_version: int, workflow) -> None:
     db.session.info.setdefault("caseflow_cache", {})[instance_id] = (row_version, workflow)
 

@@ -67,9 +67,9 @@ def open_task_for_instance(instance_id: int, element_id: str | None = None) -> T
 
 
 def _peek_workflow(instance: ProcessInstance):
-    entry = cache._live.get(instance.id)
-    if entry and entry[0] == instance.row_version:
-        return entry[1]
+    cached = cache.peek(instance.id, instance.row_version)
+    if cached is not None:
+        return cached
     loaded = specs.loaded(instance.definition)
     return load_state(instance.state, loaded.spec, loaded.subprocess_specs, _ENGINE)
 

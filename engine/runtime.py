@@ -20,7 +20,8 @@ from . import audit, authz, cache, forms, specs
 from .db import db
 from .models import AgendaItem, Case, ProcessInstance, Task, Timer, User
 from .scripting import script_engine
-from .timeutil import to_db, utcnow
+from .serialization import dump_state, load_state
+from .timeutil import from_db, to_db, utcnow
 
 _ENGINE = script_engine()
 _RULE_FUNCTIONS_NAMESPACE = "rules"
@@ -60,7 +61,6 @@ def _workflow(instance: ProcessInstance) -> BpmnWorkflow:
     workflow = cache.take(instance.id, instance.row_version)
     if workflow is None:
         loaded = specs.loaded(instance.definition)
-        from .serialization import load_state
         workflow = load_state(instance.state, loaded.spec, loaded.subprocess_specs, _ENGINE)
     return workflow
 
@@ -135,7 +135,7 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     db.session.refresh(task)
     if task.state != "ready":
         who = task.completed_by.name if task.completed_by else "someone else"
-        when = task.completed_at.strftime("%d %B %Y at %H:%M") if task.completed_at else ""
+        when = from_db(task.completed_at).strftime("%-d %B %Y at %H:%M") if task.completed_at else ""
         raise AlreadyDone(f"This task was already completed by {who}{' on ' + when if when else ''}.")
     if not authz.can_act_on(actor, task):
         raise NotAllowed("You cannot complete this task.")
@@ -143,18 +143,14 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
         raise EngineError(f"This process is {instance.status}; a manager must put it right first.")
 
     loaded = specs.loaded(instance.definition)
-    workflow = _workflow(instance)
-    spiff_task = workflow.get_task_from_id(UUID(task_id))
-    if spiff_task is None or spiff_task.state != TaskState.READY:
-        raise AlreadyDone("This task is no longer waiting to be done.")
-    props = properties(spiff_task.task_spec)
+    props = properties(_task_spec(loaded, task.element_id))
     data = dict(form_data)
     schema = loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None)
     if schema is not None:
         errors = forms.validate(schema, data)
         if errors:
             raise Invalid(errors=errors)
-    problems = _rule_problems(props, data, spiff_task)
+    problems = _rule_problems(props, data)
     overridden = None
     if problems:
         override_post = props.get("overridePost")
@@ -163,6 +159,10 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
             raise Invalid(problems=problems, can_override=allowed)
         overridden = problems
 
+    workflow = _workflow(instance)
+    spiff_task = workflow.get_task_from_id(UUID(task_id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise AlreadyDone("This task is no longer waiting to be done.")
     key = props.get("formDataKey")
     if key:
         spiff_task.data[key] = data
@@ -180,7 +180,14 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     return task
 
 
-def _rule_problems(props: dict, data: dict, spiff_task) -> list[str]:
+def _task_spec(loaded, element_id: str):
+    for spec in (loaded.spec, *loaded.subprocess_specs.values()):
+        if element_id in spec.task_specs:
+            return spec.task_specs[element_id]
+    raise NotFound(f"The diagram has no step {element_id}.")
+
+
+def _rule_problems(props: dict, data: dict) -> list[str]:
     expression = props.get("rules")
     if not expression:
         return []
@@ -217,7 +224,6 @@ def _timer_tasks(workflow: BpmnWorkflow):
 
 
 def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
-    from .serialization import dump_state
     if workflow.completed and instance.status == "running":
         instance.status = "complete"
         instance.completed_at = utcnow()

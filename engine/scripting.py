@@ -87,18 +87,10 @@ def compile_script(script: str):
     return result.code
 
 
-def check_expression(expression: str) -> str | None:
-    """The compile error in plain words, or None (used by the validator)."""
+def compile_error(text: str, expression: bool = False) -> str | None:
+    """Why a script (or expression) does not compile in the sandbox, or None."""
     try:
-        compile_expression(expression)
-    except ScriptError as exc:
-        return str(exc)
-    return None
-
-
-def check_script(script: str) -> str | None:
-    try:
-        compile_script(script)
+        (compile_expression if expression else compile_script)(text)
     except ScriptError as exc:
         return str(exc)
     return None
