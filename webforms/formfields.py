@@ -8,7 +8,7 @@ class Field:
     name: str
     title: str
     hint: str | None
-    widget: str          # input, number, textarea, radios, checkboxes, yesno, date
+    widget: str          # input, number, integer, textarea, radios, checkboxes, yesno, date
     required: bool
     options: list[tuple[str, str]] = field(default_factory=list)
     value: object = None
@@ -25,7 +25,11 @@ def _choices(prop: dict) -> list[tuple[str, str]]:
 
 
 def _required(schema: dict) -> set[str]:
+    """Always required, or required under some answer (if/then): either way
+    the question is not labelled optional."""
     names = set(schema.get("required", []))
+    for rule in schema.get("allOf", []):
+        names.update(rule.get("then", {}).get("required", []))
     return names
 
 
@@ -42,7 +46,7 @@ def fields_for(schema: dict, values: dict | None = None) -> list[Field]:
         elif _choices(prop):
             widget, options = "radios", _choices(prop)
         elif kind in ("integer", "number"):
-            widget, options = "number", []
+            widget, options = kind, []
         elif prop.get("format") == "date":
             widget, options = "date", []
         elif prop.get("x-widget") == "textarea":

@@ -19,11 +19,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-dev-shm-usage"]
 TIMEOUT_MS = 15_000
-# Known product bug, left out of the asset check until it is fixed: GOV.UK
-# Frontend's precompiled CSS asks for its fonts at /assets/fonts/..., but the
-# app serves them only under /static/vendor/govuk/assets (the fallback, Arial,
-# is shown instead).  Delete this to make the check strict again.
-KNOWN_MISSING_ASSETS = ("/assets/fonts/",)
 
 
 @pytest.fixture
@@ -74,13 +69,9 @@ def browser_page(browser, live_server):
     page = context.new_page()
     problems = []
 
-    def known(url):
-        return urlsplit(url).path.startswith(KNOWN_MISSING_ASSETS)
-
     def on_response(response):
         # a page answered 400 (a form with errors) is fine; a missing asset is not
-        if response.status >= 400 and response.request.resource_type != "document" \
-                and not known(response.url):
+        if response.status >= 400 and response.request.resource_type != "document":
             problems.append(f"HTTP {response.status}: {response.url}")
 
     def on_console(message):
@@ -90,7 +81,7 @@ def browser_page(browser, live_server):
 
     def on_request_failed(request):
         # ERR_ABORTED: the page was left before the load finished (a favicon, say)
-        if request.failure != "net::ERR_ABORTED" and not known(request.url):
+        if request.failure != "net::ERR_ABORTED":
             problems.append(f"request failed: {request.url} {request.failure}")
 
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
