@@ -29,6 +29,11 @@ def peek(instance_id: int, row_version: int):
     return entry[1] if entry and entry[0] == row_version else None
 
 
+def put_back(instance_id: int, row_version: int, workflow) -> None:
+    """Return an unchanged workflow taken with `take`."""
+    _live[instance_id] = (row_version, workflow)
+
+
 def keep_after_commit(instance_id: int, row_version: int, workflow) -> None:
     db.session.info.setdefault("caseflow_cache", {})[instance_id] = (row_version, workflow)
 

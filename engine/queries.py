@@ -6,7 +6,7 @@ from sqlalchemy import case as sql_case, select
 
 from . import authz, cache, specs
 from .db import db
-from .models import AgendaItem, AuditEvent, Case, ProcessInstance, Task, User
+from .models import AgendaItem, AuditEvent, Case, ProcessInstance, Task, Unit, User
 from .serialization import load_state
 from .runtime import _ENGINE
 
@@ -57,6 +57,10 @@ def agenda(meeting: str, sitting=None):
                            sql_case((AgendaItem.carried_over, 0), else_=1),
                            AgendaItem.score.desc(), AgendaItem.listed_at)
     return db.session.scalars(query).all()
+
+
+def units():
+    return db.session.scalars(select(Unit).order_by(Unit.service, Unit.name)).all()
 
 
 def open_task_for_instance(instance_id: int, element_id: str | None = None) -> Task | None:

@@ -18,7 +18,7 @@ from processes import calendar, clock, posts
 
 from . import audit, authz, cache, forms, specs
 from .db import db
-from .models import AgendaItem, Case, ProcessInstance, Task, Timer, User
+from .models import AgendaItem, Case, ProcessInstance, Task, Timer, Unit, User
 from .scripting import script_engine
 from .serialization import dump_state, load_state
 from .timeutil import from_db, to_db, utcnow
@@ -143,26 +143,17 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
         raise EngineError(f"This process is {instance.status}; a manager must put it right first.")
 
     loaded = specs.loaded(instance.definition)
-    props = properties(_task_spec(loaded, task.element_id))
-    data = dict(form_data)
-    schema = loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None)
-    if schema is not None:
-        errors = forms.validate(schema, data)
-        if errors:
-            raise Invalid(errors=errors)
-    problems = _rule_problems(props, data)
-    overridden = None
-    if problems:
-        override_post = props.get("overridePost")
-        allowed = bool(override_post) and posts.outranks(actor.post, override_post)
-        if not (allowed and override_reason and override_reason.strip()):
-            raise Invalid(problems=problems, can_override=allowed)
-        overridden = problems
-
     workflow = _workflow(instance)
     spiff_task = workflow.get_task_from_id(UUID(task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise AlreadyDone("This task is no longer waiting to be done.")
+    props = properties(spiff_task.task_spec)
+    data = dict(form_data)
+    try:
+        overridden = _check_answers(loaded, props, data, spiff_task, actor, override_reason)
+    except Invalid:
+        cache.put_back(instance.id, instance.row_version, workflow)  # unchanged: keep it warm
+        raise
     key = props.get("formDataKey")
     if key:
         spiff_task.data[key] = data
@@ -180,18 +171,40 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     return task
 
 
-def _task_spec(loaded, element_id: str):
-    for spec in (loaded.spec, *loaded.subprocess_specs.values()):
-        if element_id in spec.task_specs:
-            return spec.task_specs[element_id]
-    raise NotFound(f"The diagram has no step {element_id}.")
+def _check_answers(loaded, props, data, spiff_task, actor, override_reason) -> list[str] | None:
+    """Schema, then the task's rules; returns the rules overridden, if any."""
+    schema = loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None)
+    if schema is not None:
+        errors = forms.validate(schema, data) + _option_errors(schema, data)
+        if errors:
+            raise Invalid(errors=errors)
+    problems = _rule_problems(props, data, spiff_task.data)
+    if not problems:
+        return None
+    override_post = props.get("overridePost")
+    allowed = bool(override_post) and posts.outranks(actor.post, override_post)
+    if not (allowed and override_reason and override_reason.strip()):
+        raise Invalid(problems=problems, can_override=allowed)
+    return problems
 
 
-def _rule_problems(props: dict, data: dict) -> list[str]:
+def _option_errors(schema: dict, data: dict) -> list:
+    """Answers that must name something in the register (x-options: units)."""
+    errors = []
+    for name, prop in schema.get("properties", {}).items():
+        if prop.get("x-options") == "units" and data.get(name):
+            if db.session.scalar(select(Unit.id).filter_by(name=data[name])) is None:
+                errors.append(forms.FieldError(name, f"Select a unit from the list for ‘{prop.get('title', name)}’"))
+    return errors
+
+
+def _rule_problems(props: dict, data: dict, task_data: dict) -> list[str]:
+    """The task's rules: a function of the answers, evaluated in the task's
+    data so it may use earlier answers (e.g. the route of a transfer)."""
     expression = props.get("rules")
     if not expression:
         return []
-    check = _ENGINE.environment.evaluate(expression, {})
+    check = _ENGINE.environment.evaluate(expression, dict(task_data))
     return [str(p) for p in check(data) or []]
 
 
@@ -234,6 +247,10 @@ def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
     _sync_timers(instance, workflow)
     data = workflow.data if workflow.completed else (workflow.last_task.data if workflow.last_task else {})
     _sync_agenda(instance, data)
+    if data.get("process_due"):
+        instance.due_at = to_db(data["process_due"])
+    if isinstance(data.get("case_move"), dict):
+        _move_case(instance, data["case_move"], actor)
     db.session.flush()  # bumps row_version, or raises StaleDataError
     cache.keep_after_commit(instance.id, instance.row_version, workflow)
     if workflow.completed and isinstance(data.get("start_next"), dict):
@@ -247,20 +264,35 @@ def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     for task_id, row in open_rows.items():
         if task_id not in ready:
             row.state = "cancelled"
-    case = instance.case
     for task_id, spiff_task in ready.items():
         if task_id in open_rows:
             continue
         spec = spiff_task.task_spec
         props = properties(spec)
         agenda = spiff_task.data.get("agenda") if isinstance(spiff_task.data.get("agenda"), dict) else {}
+        service, unit_id = _scope(instance.case, props, spiff_task.data)
         db.session.add(Task(
             id=task_id, instance_id=instance.id, case_id=instance.case_id,
             process_key=instance.process_key, element_id=spec.bpmn_id,
             name=spec.bpmn_name or spec.bpmn_id, post=spec.lane,
-            service=case.service if case else None, unit_id=case.unit_id if case else None,
+            service=service, unit_id=unit_id,
             form=props.get(specs.FORM_PROPERTY), priority=agenda.get("priority"),
             due_at=_due_at(spiff_task, props)))
+
+
+def _scope(case: Case | None, props: dict, data: dict) -> tuple[str | None, int | None]:
+    """Whose task it is: the case's unit, unless the diagram names another
+    unit (scopeUnit) or service (scopeService), as for a receiving unit."""
+    if props.get("scopeUnit"):
+        name = _ENGINE.environment.evaluate(props["scopeUnit"], dict(data))
+        unit = db.session.scalar(select(Unit).filter_by(name=name)) if name else None
+        if unit is not None:
+            return unit.service, unit.id
+    if props.get("scopeService"):
+        service = _ENGINE.environment.evaluate(props["scopeService"], dict(data))
+        if service:
+            return service, None
+    return (case.service, case.unit_id) if case else (None, None)
 
 
 def _due_at(spiff_task, props: dict) -> datetime | None:
@@ -305,6 +337,27 @@ def _sync_agenda(instance: ProcessInstance, data: dict) -> None:
     item.status = agenda.get("status", "listed")
     instance.priority = item.priority
     db.session.add(item)
+
+
+def _move_case(instance: ProcessInstance, move: dict, actor) -> None:
+    """Change the case's unit and service in this same transaction: the new
+    unit sees the case and its open tasks, the old unit no longer does."""
+    case = instance.case
+    unit = db.session.scalar(select(Unit).filter_by(name=move.get("unit"))) if move.get("unit") else None
+    service = unit.service if unit else move.get("service")
+    if case is None or (unit is None and not service):
+        return
+    if (case.unit_id, case.service) == ((unit.id if unit else case.unit_id), service):
+        return
+    old = {"service": case.service, "unit": case.unit.name if case.unit else None}
+    for task in db.session.scalars(select(Task).where(
+            Task.case_id == case.id, Task.state == "ready", Task.unit_id == case.unit_id)):
+        task.service, task.unit_id = service, unit.id if unit else None
+    case.service = service
+    if unit is not None:
+        case.unit = unit
+    audit.record("case.transferred", actor, instance=instance, reason=move.get("reason"),
+                 detail={"from": old, "to": {"service": service, "unit": unit.name if unit else None}})
 
 
 def _start_next(instance: ProcessInstance, spec: dict, actor) -> None:

@@ -14,10 +14,32 @@ class Field:
     value: object = None
 
 
-def _choices(prop: dict) -> list[tuple[str, str]]:
+def _lookup(data: dict, dotted: str):
+    value = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def applies(rule: dict | None, context: dict) -> bool:
+    """x-when: show a question or an option only when an earlier answer fits,
+    e.g. {"key": "request.route", "in": ["aa_cin_court"]} (or "not_in")."""
+    if not rule:
+        return True
+    value = _lookup(context, rule["key"])
+    if "in" in rule:
+        return value in rule["in"]
+    if "not_in" in rule:
+        return value not in rule["not_in"]
+    return bool(value)
+
+
+def _choices(prop: dict, context: dict | None = None) -> list[tuple[str, str]]:
+    context = context or {}
     if "oneOf" in prop or "anyOf" in prop:
         return [(str(o["const"]), o.get("title", str(o["const"])))
-                for o in prop.get("oneOf", prop.get("anyOf", [])) if "const" in o]
+                for o in prop.get("oneOf", prop.get("anyOf", []))
+                if "const" in o and applies(o.get("x-when"), context)]
     if "enum" in prop:
         names = prop.get("enumNames", prop["enum"])
         return [(str(v), str(n)) for v, n in zip(prop["enum"], names)]
@@ -33,18 +55,25 @@ def _required(schema: dict) -> set[str]:
     return names
 
 
-def fields_for(schema: dict, values: dict | None = None) -> list[Field]:
-    values = values or {}
+def fields_for(schema: dict, values: dict | None = None, context: dict | None = None,
+               option_lists: dict | None = None) -> list[Field]:
+    """The questions to ask, given what the task already knows (`context`)
+    and lists from the register (`option_lists`, for x-options)."""
+    values, context, option_lists = values or {}, context or {}, option_lists or {}
     out = []
     required = _required(schema)
     for name, prop in schema.get("properties", {}).items():
+        if not applies(prop.get("x-when"), context):
+            continue
         kind = prop.get("type")
-        if kind == "array":
-            widget, options = "checkboxes", _choices(prop.get("items", {}))
+        if prop.get("x-options") in option_lists:
+            widget, options = "radios", option_lists[prop["x-options"]]
+        elif kind == "array":
+            widget, options = "checkboxes", _choices(prop.get("items", {}), context)
         elif kind == "boolean":
             widget, options = "yesno", [("yes", "Yes"), ("no", "No")]
-        elif _choices(prop):
-            widget, options = "radios", _choices(prop)
+        elif _choices(prop, context):
+            widget, options = "radios", _choices(prop, context)
         elif kind in ("integer", "number"):
             widget, options = kind, []
         elif prop.get("format") == "date":

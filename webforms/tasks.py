@@ -27,6 +27,12 @@ def _task_or_404(task_id: str) -> Task:
     return task
 
 
+def _option_lists(schema: dict) -> dict:
+    if any(p.get("x-options") == "units" for p in schema.get("properties", {}).values()):
+        return {"units": [(u.name, f"{u.name} ({u.service})") for u in queries.units()]}
+    return {}
+
+
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 @login_required
 def task_page(task_id):

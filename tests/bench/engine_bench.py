@@ -55,7 +55,7 @@ from uuid import UUID
 os.environ.setdefault("CASEFLOW_SECRET_KEY", secrets.token_hex(32))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 import SpiffWorkflow  # noqa: E402
 from SpiffWorkflow.bpmn import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer  # noqa: E402
@@ -67,6 +67,7 @@ from engine import cache, runtime, specs  # noqa: E402
 from engine.db import db  # noqa: E402
 from engine.models import Case, ProcessInstance, Task, User  # noqa: E402
 from engine.scripting import script_engine  # noqa: E402
+from engine.serialization import dump_state  # noqa: E402
 from engine.transaction import unit_of_work  # noqa: E402
 from webforms import create_app, demo  # noqa: E402
 from webforms.auth import issue_token  # noqa: E402
@@ -200,17 +201,22 @@ DEMO_ACTOR = {"id": 1, "name": "Demo Social Worker", "post": "Social Worker"}
 
 # ---------------------------------------------------------------- A: in memory
 
-def bench_memory(spec, subprocess_specs, runs: int, warmup: int) -> Samples:
-    samples = Samples("A  bare SpiffWorkflow, in memory")
-    engine = script_engine()
-    for i in range(warmup + runs):
-        timings = []
+class InMemory:
+    """A: bare SpiffWorkflow; the spec is parsed once, outside the timings."""
+    label = "A  bare SpiffWorkflow, in memory"
+
+    def __init__(self, spec, subprocess_specs):
+        self.spec, self.subprocess_specs = spec, subprocess_specs
+        self.engine = script_engine()
+        self.samples = Samples(self.label)
+
+    def run_once(self) -> list[tuple[str, float]]:
         data = initial_data(DEMO_CASE, DEMO_ACTOR)
         t0 = time.perf_counter()
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
         workflow.task_tree.data.update(data)
         run_engine(workflow)
-        timings.append(("start", time.perf_counter() - t0))
+        timings = [("start", time.perf_counter() - t0)]
         while (task := next_ready(workflow)) is not None:
             element, data = task.task_spec.bpmn_id, answers(task.task_spec.bpmn_id)
             t0 = time.perf_counter()
@@ -218,9 +224,10 @@ def bench_memory(spec, subprocess_specs, runs: int, warmup: int) -> Samples:
             timings.append((element, time.perf_counter() - t0))
         assert workflow.completed, "A: the path did not complete"
         assert [a for a, _ in timings] == ACTIONS, timings
-        if i >= warmup:
-            samples.add_run(timings)
-    return samples
+        return timings
+
+    def close(self):
+        pass
 
 
 # ---------------------------------------------------------------- B/E: caseflow engine
@@ -237,7 +244,7 @@ def quietly(fn, *args):
     return result
 
 
-def prepare_database(url: str, tokens: bool = False) -> dict:
+def prepare_database(url: str, tokens: bool = False, first_instance_id: int | None = None) -> dict:
     """Migrate, deploy and seed an empty database, as tests/conftest.py does."""
     app = make_app(url)
     with app.app_context():
@@ -245,12 +252,18 @@ def prepare_database(url: str, tokens: bool = False) -> dict:
         with unit_of_work():
             specs.deploy_directory(BPMN_DIR)
             demo.seed()
+        if first_instance_id:
+            # engine.cache is keyed by instance id: two databases benchmarked side
+            # by side in this process must not hand out the same ids.
+            with unit_of_work():
+                db.session.execute(text("SELECT setval(pg_get_serial_sequence("
+                                        "'process_instance', 'id'), :n)"), {"n": first_instance_id})
         users = {u.username: u.id for u in db.session.scalars(select(User))}
         case_id = db.session.scalar(select(Case.id).filter_by(reference=CASE_REFERENCE))
         issued = {}
         if tokens:
             with unit_of_work():
-                for username in {STARTER, *(who for who, _ in STEPS.values())}:
+                for username in sorted({STARTER, *(who for who, _ in STEPS.values())}):
                     issued[username] = issue_token(db.session.get(User, users[username]))
         db.session.remove()
         db.engine.dispose()
@@ -258,10 +271,15 @@ def prepare_database(url: str, tokens: bool = False) -> dict:
 
 
 class Persisted:
-    """The actions as the web app does them: an app context and one unit of work each."""
+    """B/E: the actions as the web app does them, each in its own app context
+    (a new session, as a request has) and its own unit_of_work()."""
 
-    def __init__(self, app, ids, profiler=None):
-        self.app, self.ids, self.profiler = app, ids, profiler
+    def __init__(self, label: str, url: str, first_instance_id: int | None = None):
+        self.label, self.url = label, url
+        self.ids = prepare_database(url, first_instance_id=first_instance_id)
+        self.app = make_app(url)
+        self.profiler = None
+        self.samples = Samples(label)
 
     def _timed(self, fn, *args):
         if self.profiler:
@@ -287,6 +305,7 @@ class Persisted:
                 runtime.complete_task(task_id, actor, data)
 
     def _open_tasks(self, instance_id):
+        """Not timed: what the next person's task list would show."""
         with self.app.app_context():
             rows = db.session.execute(select(Task.id, Task.element_id).where(
                 Task.instance_id == instance_id, Task.state == "ready")).all()
@@ -301,54 +320,34 @@ class Persisted:
             if not rows:
                 break
             task_id, element = rows[0]
-            who = STEPS[element][0]
-            _, elapsed = self._timed(self._complete, task_id, who, answers(element))
+            _, elapsed = self._timed(self._complete, task_id, STEPS[element][0], answers(element))
             timings.append((element, elapsed))
         assert status == "complete", f"instance {instance_id} is {status}"
         assert [a for a, _ in timings] == ACTIONS, timings
         return timings
 
-
-def bench_persisted(label: str, url: str, runs: int, warmup: int,
-                    profile_runs: int = 0) -> tuple[Samples, cProfile.Profile | None]:
-    cache.clear()  # instance ids of another database must not meet these
-    ids = prepare_database(url)
-    app = make_app(url)
-    samples = Samples(label)
-    bench = Persisted(app, ids)
-    for i in range(warmup + runs):
-        timings = bench.run_once()
-        if i >= warmup:
-            samples.add_run(timings)
-    profiler = None
-    if profile_runs:
-        profiler = cProfile.Profile()
-        bench.profiler = profiler
-        for _ in range(profile_runs):
-            bench.run_once()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    cache.clear()
-    return samples, profiler
+    def close(self):
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
-# ---------------------------------------------------------------- C: naive
+# ---------------------------------------------------------------- C: naive, F: floor
 
-class NaiveStore:
-    """Load, deserialize everything (spec included), run, serialize everything, save."""
+class Naive:
+    """C: load the row, deserialize everything (spec included) with the stock
+    serializer, run, serialize everything again, save (plain sqlite3, WAL)."""
+    label = "C  naive: stock serializer, spec in every row, SQLite"
 
     def __init__(self, path: Path, spec, subprocess_specs):
-        self.conn = sqlite3.connect(path)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("CREATE TABLE workflow (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
-        self.conn.commit()
+        self.conn = _sqlite(path)
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self.spec, self.subprocess_specs = spec, subprocess_specs
         self.engine = script_engine()
+        self.samples = Samples(self.label)
+        self.size = 0
 
-    def start(self, data: dict):
+    def _start(self, data: dict):
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
         workflow.task_tree.data.update(data)
         run_engine(workflow)
@@ -357,7 +356,7 @@ class NaiveStore:
         self.conn.commit()
         return cursor.lastrowid, workflow
 
-    def complete(self, workflow_id: int, task_id: str, data: dict):
+    def _complete(self, workflow_id: int, task_id: str, data: dict):
         (raw,) = self.conn.execute("SELECT state FROM workflow WHERE id = ?",
                                    (workflow_id,)).fetchone()
         workflow = self.serializer.deserialize_json(raw)
@@ -370,32 +369,67 @@ class NaiveStore:
         self.conn.commit()
         return workflow
 
+    def run_once(self) -> list[tuple[str, float]]:
+        data = initial_data(DEMO_CASE, DEMO_ACTOR)
+        t0 = time.perf_counter()
+        workflow_id, workflow = self._start(data)
+        timings = [("start", time.perf_counter() - t0)]
+        while (task := next_ready(workflow)) is not None:
+            element, task_id, data = task.task_spec.bpmn_id, str(task.id), answers(task.task_spec.bpmn_id)
+            t0 = time.perf_counter()
+            workflow = self._complete(workflow_id, task_id, data)
+            timings.append((element, time.perf_counter() - t0))
+        assert workflow.completed, "C: the path did not complete"
+        self.size = len(self.serializer.serialize_json(workflow))
+        return timings
+
     def close(self):
         self.conn.close()
 
 
-def bench_naive(tmp: Path, spec, subprocess_specs, runs: int, warmup: int) -> tuple[Samples, int]:
-    samples = Samples("C  naive: whole workflow + spec (de)serialized per action, SQLite")
-    store = NaiveStore(tmp / "naive.sqlite", spec, subprocess_specs)
-    size = 0
-    try:
-        for i in range(warmup + runs):
-            data = initial_data(DEMO_CASE, DEMO_ACTOR)
+class Floor(InMemory):
+    """F (reference): the least a snapshot store can do per action: A, plus
+    caseflow's state-only dump_state, one UPDATE and a commit (plain sqlite3,
+    the live workflow kept in memory as engine.cache does)."""
+    label = "F  floor: A + dump_state + 1 UPDATE + commit, SQLite"
+
+    def __init__(self, path: Path, spec, subprocess_specs):
+        super().__init__(spec, subprocess_specs)
+        self.conn = _sqlite(path)
+
+    def run_once(self) -> list[tuple[str, float]]:
+        data = initial_data(DEMO_CASE, DEMO_ACTOR)
+        t0 = time.perf_counter()
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
+        workflow.task_tree.data.update(data)
+        run_engine(workflow)
+        workflow_id = self.conn.execute("INSERT INTO workflow (state) VALUES (?)",
+                                        (dump_state(workflow),)).lastrowid
+        self.conn.commit()
+        timings = [("start", time.perf_counter() - t0)]
+        while (task := next_ready(workflow)) is not None:
+            element, data = task.task_spec.bpmn_id, answers(task.task_spec.bpmn_id)
             t0 = time.perf_counter()
-            workflow_id, workflow = store.start(data)
-            timings = [("start", time.perf_counter() - t0)]
-            while (task := next_ready(workflow)) is not None:
-                element, task_id, data = task.task_spec.bpmn_id, str(task.id), answers(task.task_spec.bpmn_id)
-                t0 = time.perf_counter()
-                workflow = store.complete(workflow_id, task_id, data)
-                timings.append((element, time.perf_counter() - t0))
-            assert workflow.completed, "C: the path did not complete"
-            if i >= warmup:
-                samples.add_run(timings)
-        size = len(store.serializer.serialize_json(workflow))
-    finally:
-        store.close()
-    return samples, size
+            complete_in_memory(workflow, task, data)
+            self.conn.execute("UPDATE workflow SET state = ? WHERE id = ?",
+                              (dump_state(workflow), workflow_id))
+            self.conn.commit()
+            timings.append((element, time.perf_counter() - t0))
+        assert workflow.completed, "F: the path did not complete"
+        return timings
+
+    def close(self):
+        self.conn.close()
+
+
+def _sqlite(path: Path) -> sqlite3.Connection:
+    """Settings as caseflow's own (webforms._sqlite_pragmas)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE workflow (id INTEGER PRIMARY KEY, state BLOB NOT NULL)")
+    conn.commit()
+    return conn
 
 
 # ---------------------------------------------------------------- D: HTTP
@@ -478,6 +512,9 @@ class Client:
         self.conn.close()
 
 
+COMPLETE_CACHED = "POST /api/v1/tasks/<id>/complete  (workflow cached)"
+
+
 def bench_http(tmp: Path, runs: int, warmup: int) -> dict:
     db_path = tmp / "http.sqlite"
     url = f"sqlite:///{db_path}"
@@ -513,9 +550,9 @@ def bench_http(tmp: Path, runs: int, warmup: int) -> dict:
                 times.append(elapsed)
             return times[warmup:]
 
-        warm_set, cold_set = referral_tasks[:warmup + runs], referral_tasks[warmup + runs:]
-        results["POST /api/v1/tasks/<id>/complete  (workflow cached)"] = complete(warm_set)
-        connects_before = client.connects
+        # The later ones for the cached set: engine.cache keeps the last 1024.
+        cold_set, warm_set = referral_tasks[:warmup + runs], referral_tasks[warmup + runs:]
+        results[COMPLETE_CACHED] = complete(warm_set)
 
         for username in ("jarp-co-ordinator", "agency-representative"):
             times, listed = [], None
@@ -525,15 +562,15 @@ def bench_http(tmp: Path, runs: int, warmup: int) -> dict:
                 times.append(elapsed)
                 listed = len(json.loads(raw)["tasks"])
             results[f"GET /api/v1/tasks  ({username}, {listed} tasks)"] = times[warmup:]
-        keepalive_ok = client.connects == connects_before
-
+        connections = [client.connects]
         client.close()
         server.stop()
         server.start()  # a new worker: nothing cached, every workflow is loaded from its row
         client = Client(server.port)
         results["POST /api/v1/tasks/<id>/complete  (after restart, not cached)"] = complete(cold_set)
-        results["_connections"] = client.connects
-        results["_keepalive"] = keepalive_ok and client.connects == 1
+        connections.append(client.connects)
+        results["_connections"] = connections
+        results["_keepalive"] = connections == [1, 1]
         client.close()
     finally:
         server.stop()
@@ -546,34 +583,32 @@ def postgres_available() -> bool:
     return bool(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
 
 
-def bench_postgres(runs: int, warmup: int) -> Samples:
-    from tests.pg import Cluster
-    cluster = Cluster()
-    try:
-        cluster.start()
-        cluster.admin("CREATE DATABASE caseflow_bench")
-        samples, _ = bench_persisted("E  caseflow engine, PostgreSQL", cluster.url("caseflow_bench"),
-                                     runs, warmup)
-        return samples
-    finally:
-        cluster.stop()
+# ---------------------------------------------------------------- running and reporting
 
+def run_interleaved(scenarios, runs: int, warmup: int) -> None:
+    """Round-robin, one process run of each scenario at a time, the order rotated
+    each round: load from elsewhere on the machine falls on all of them alike."""
+    for i in range(warmup + runs):
+        k = i % len(scenarios)
+        for scenario in scenarios[k:] + scenarios[:k]:
+            timings = scenario.run_once()
+            if i >= warmup:
+                scenario.samples.add_run(timings)
 
-# ---------------------------------------------------------------- report
 
 def print_engine_table(rows: list[Samples], baseline: Samples):
-    print(f"{'':58} {'per process run (ms)':>20}   {'per task completion (ms)':>24}")
-    print(f"{'':58} {'median':>9} {'p90':>9}   {'median':>11} {'p90':>11}   {'run/A':>6}")
+    width = max(len(s.label) for s in rows) + 1
+    print(f"{'':{width}} {'per process run (ms)':>19}   {'per task completion (ms)':>24}")
+    print(f"{'':{width}} {'median':>9} {'p90':>9}   {'median':>11} {'p90':>11}   {'run/A':>6}")
     base = median(baseline.runs)
     for s in rows:
-        ratio = median(s.runs) / base
-        print(f"{s.label:58} {ms(median(s.runs))} {ms(percentile(s.runs, .9))}   "
+        print(f"{s.label:{width}} {ms(median(s.runs))}  {ms(percentile(s.runs, .9))}   "
               f"{ms(median(s.completions)):>11} {ms(percentile(s.completions, .9)):>11}   "
-              f"{ratio:6.2f}")
+              f"{median(s.runs) / base:6.2f}")
     print()
-    print("median per action (ms)".ljust(58) + "".join(f"{SHORT[a]:>10}" for a in ACTIONS))
+    print(f"{'median per action (ms)':{width}}" + "".join(f"{SHORT[a]:>10}" for a in ACTIONS))
     for s in rows:
-        print(f"{s.label[:58]:58}" + "".join(f"{median(s.actions[a]) * 1000:10.2f}" for a in ACTIONS))
+        print(f"{s.label:{width}}" + "".join(f"{median(s.actions[a]) * 1000:10.2f}" for a in ACTIONS))
 
 
 def main(argv=None) -> int:
@@ -584,50 +619,77 @@ def main(argv=None) -> int:
     parser.add_argument("--no-http", action="store_true", help="skip D (gunicorn)")
     parser.add_argument("--no-pg", action="store_true", help="skip E (PostgreSQL)")
     parser.add_argument("--profile", action="store_true",
-                        help="also profile B's actions (cProfile, top 25 by cumulative time)")
+                        help="then profile B's timed actions (cProfile, top 25 by cumulative time)")
     parser.add_argument("--profile-runs", type=int, default=100)
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when a target is missed (B/A > 2 or HTTP median >= 5 ms)")
     args = parser.parse_args(argv)
     runs = max(1, args.runs)
     warmup = args.warmup if args.warmup is not None else max(10, runs // 10)
+    load_before = os.getloadavg()
 
     tmp = Path(tempfile.mkdtemp(prefix="caseflow-bench-"))
+    cluster, scenarios, pg_note = None, [], None
     try:
+        cache.clear()
         spec, subprocess_specs = parse_spec()
-        a = bench_memory(spec, subprocess_specs, runs, warmup)
-        b, profiler = bench_persisted("B  caseflow engine, SQLite (WAL)",
-                                      f"sqlite:///{tmp / 'engine.sqlite'}", runs, warmup,
-                                      args.profile_runs if args.profile else 0)
-        c, naive_size = bench_naive(tmp, spec, subprocess_specs, runs, warmup)
-        rows = [a, b, c]
-        pg_note = None
-        if not args.no_pg:
-            if postgres_available():
-                try:
-                    rows.append(bench_postgres(runs, warmup))
-                except Exception as exc:  # E is optional: say why and go on
-                    pg_note = f"E skipped: {type(exc).__name__}: {exc}"
-            else:
-                pg_note = "E skipped: no /usr/lib/postgresql/*/bin/initdb"
+        a = InMemory(spec, subprocess_specs)
+        b = Persisted("B  caseflow engine, SQLite (WAL)", f"sqlite:///{tmp / 'engine.sqlite'}")
+        c = Naive(tmp / "naive.sqlite", spec, subprocess_specs)
+        f = Floor(tmp / "floor.sqlite", spec, subprocess_specs)
+        scenarios = [a, b, c, f]
+        if args.no_pg:
+            pg_note = "E skipped (--no-pg)"
+        elif not postgres_available():
+            pg_note = "E skipped: no /usr/lib/postgresql/*/bin/initdb"
+        else:
+            try:
+                from tests.pg import Cluster
+                cluster = Cluster()
+                cluster.start()
+                cluster.admin("CREATE DATABASE caseflow_bench")
+                scenarios.append(Persisted("E  caseflow engine, PostgreSQL",
+                                           cluster.url("caseflow_bench"), first_instance_id=10**7))
+            except Exception as exc:  # E is optional: say why and go on
+                pg_note = f"E skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        run_interleaved(scenarios, runs, warmup)
+
+        profiler = None
+        if args.profile:
+            profiler = b.profiler = cProfile.Profile()
+            for _ in range(args.profile_runs):
+                b.run_once()
+            b.profiler = None
+        closing, scenarios = scenarios, []
+        for scenario in closing:
+            scenario.close()
+        if cluster is not None:
+            cluster.stop()
+            cluster = None
+        cache.clear()
+
         http_results = None if args.no_http else bench_http(tmp, runs, warmup)
+        load_after = os.getloadavg()
 
         import sqlalchemy
         print()
         print("caseflow engine benchmark: JARP referral, start → referral → decision (allocate, "
               "tier 2) → agency allocation + unit informed → complete")
-        print(f"{runs} counted runs per scenario after {warmup} warm-up runs; "
+        print(f"{runs} counted runs per scenario after {warmup} warm-up runs, scenarios interleaved; "
               f"Python {platform.python_version()}, SpiffWorkflow {_version('SpiffWorkflow')}, "
               f"SQLAlchemy {sqlalchemy.__version__}, SQLite {sqlite3.sqlite_version}; "
-              f"{os.cpu_count()} CPUs")
+              f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
+              f"{load_after[0]:.2f} after")
         print()
-        print_engine_table(rows, a)
-        print(f"\nC's saved JSON at the end of a run: {naive_size / 1024:.0f} KiB (spec included)")
+        rows = [a, b, c] + [s for s in closing if s.label.startswith("E")] + [f]
+        print_engine_table([s.samples for s in rows], a.samples)
+        print(f"\nC's saved JSON at the end of a run: {c.size / 1024:.0f} KiB (spec included).  "
+              "F is a reference, not a design: it keeps no task, timer or audit rows.")
         if pg_note:
             print(pg_note)
 
-        ratio_b = median(b.runs) / median(a.runs)
-        ratio_c = median(c.runs) / median(a.runs)
+        ratio_b = median(b.samples.runs) / median(a.samples.runs)
+        ratio_c = median(c.samples.runs) / median(a.samples.runs)
         print(f"\nB/A = {ratio_b:.2f}   C/A = {ratio_c:.2f}   (per process run, medians)")
 
         http_median = None
@@ -639,9 +701,9 @@ def main(argv=None) -> int:
                 if name.startswith("_"):
                     continue
                 print(f"{name:66} {ms(median(times))} {ms(percentile(times, .9))} {len(times):6d}")
-            print(f"connections opened by the client after the restart: {http_results['_connections']}"
-                  f" (keep-alive {'held' if http_results['_keepalive'] else 'NOT held'})")
-            http_median = median(http_results["POST /api/v1/tasks/<id>/complete  (workflow cached)"])
+            print(f"keep-alive {'held' if http_results['_keepalive'] else 'NOT held'}: "
+                  f"connections opened per server run: {http_results['_connections']}")
+            http_median = median(http_results[COMPLETE_CACHED])
 
         print("\nTargets:")
         ok_b = ratio_b <= 2
@@ -653,13 +715,20 @@ def main(argv=None) -> int:
                   f"{'met' if ok_http else 'MISSED'}")
 
         if profiler is not None:
-            print(f"\nProfile of B's timed actions ({args.profile_runs} runs, cProfile, "
+            print(f"\nProfile of B's timed actions ({args.profile_runs} more runs, cProfile, "
                   "by cumulative time):")
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(25)
             print(out.getvalue())
         return 1 if args.check and not (ok_b and ok_http) else 0
     finally:
+        for scenario in scenarios:
+            try:
+                scenario.close()
+            except Exception:
+                pass
+        if cluster is not None:
+            cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
