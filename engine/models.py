@@ -61,11 +61,11 @@ class ProcessDefinition(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     # The parsed spec, serialized once for this version (SpiffWorkflow's own
     # spec serializer), with the specs of the processes it calls.
-    spec_json: Mapped[dict] = mapped_column(JSON)
-    forms: Mapped[dict] = mapped_column(JSON, default=dict)
+    spec_json: Mapped[dict] = mapped_column(JSON, deferred=True)
+    forms: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     deployed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)

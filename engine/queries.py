@@ -74,14 +74,14 @@ def _peek_workflow(instance: ProcessInstance):
     cached = cache.peek(instance.id, instance.row_version)
     if cached is not None:
         return cached
-    loaded = specs.loaded(instance.definition)
+    loaded = specs.loaded_by_id(instance.definition_id)
     return load_state(instance.state, loaded.spec, loaded.subprocess_specs, _ENGINE)
 
 
 def task_form(task: Task) -> tuple[dict | None, dict]:
     """The form schema of a task and the data it was given."""
     instance = task.instance
-    loaded = specs.loaded(instance.definition)
+    loaded = specs.loaded_by_id(instance.definition_id)
     schema = loaded.forms.get(task.form) if task.form else None
     workflow = _peek_workflow(instance)
     spiff_task = workflow.get_task_from_id(UUID(task.id))

@@ -60,9 +60,32 @@ class Invalid(EngineError):
 def _workflow(instance: ProcessInstance) -> BpmnWorkflow:
     workflow = cache.take(instance.id, instance.row_version)
     if workflow is None:
-        loaded = specs.loaded(instance.definition)
+        loaded = specs.loaded_by_id(instance.definition_id)
         workflow = load_state(instance.state, loaded.spec, loaded.subprocess_specs, _ENGINE)
     return workflow
+
+
+@dataclass
+class _Before:
+    """What the task, timer and agenda tables hold for this instance, read
+    off the workflow as loaded (it is at the row's version, so they agree):
+    persisting then writes only the differences, without querying them."""
+    ready: set
+    timers: set
+    agenda: dict | None
+
+
+def _before(workflow: BpmnWorkflow | None) -> _Before:
+    if workflow is None:
+        return _Before(set(), set(), None)
+    last = workflow.last_task.data if workflow.last_task else {}
+    return _Before({t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True)},
+                   {t.id for t in _timer_tasks(workflow)}, _agenda_of(last))
+
+
+def _agenda_of(data: dict) -> dict | None:
+    agenda = data.get("agenda")
+    return dict(agenda) if isinstance(agenda, dict) else None
 
 
 def properties(task_spec) -> dict:
@@ -100,7 +123,7 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     definition = specs.current(process_key)
     if definition is None:
         raise NotFound(f"There is no deployed process called {process_key}.")
-    loaded = specs.loaded(definition)
+    loaded = specs.loaded_by_id(definition.id)
     workflow = BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=_ENGINE)
     initial = dict(data or {})
     if case is not None:
@@ -110,7 +133,7 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     if actor is not None:
         initial["started_by"] = {"id": actor.id, "name": actor.name, "post": actor.post}
     workflow.task_tree.data.update(initial)
-    instance = ProcessInstance(definition=definition, process_key=process_key, case=case,
+    instance = ProcessInstance(definition_id=definition.id, process_key=process_key, case=case,
                                started_by_id=actor.id if actor else None,
                                summary=definition.name, state=b"")
     db.session.add(instance)
@@ -118,21 +141,21 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     audit.record("instance.started", actor, instance=instance, element_name=definition.name,
                  detail={"process": process_key, "version": definition.version})
     _advance(instance, workflow, actor)
-    _persist(instance, workflow, actor)
+    _persist(instance, workflow, actor, _before(None))
     return instance
 
 
 def complete_task(task_id: str, actor: User, form_data: dict, *,
                   override_reason: str | None = None) -> Task:
     """Authorise → validate → run → engine steps → persist → audit."""
-    task = db.session.get(Task, task_id)
+    # Lock the instance row first, so two people finishing the same task queue
+    # up (PostgreSQL); the row version check catches the rest (SQLite).
+    instance = db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.id == select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
+        .with_for_update()).first()
+    task = db.session.get(Task, task_id) if instance is not None else None
     if task is None or not (authz.can_act_on(actor, task) or authz.can_see_case(actor, task.case)):
         raise NotFound("There is no such task, or it is not yours to see.")
-    # Lock the instance row so two people finishing the same task queue up
-    # (PostgreSQL); the row version check catches the rest (SQLite).
-    instance = db.session.scalars(select(ProcessInstance).where(
-        ProcessInstance.id == task.instance_id).with_for_update()).one()
-    db.session.refresh(task)
     if task.state != "ready":
         who = task.completed_by.name if task.completed_by else "someone else"
         when = from_db(task.completed_at).strftime("%-d %B %Y at %H:%M") if task.completed_at else ""
@@ -142,7 +165,7 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     if instance.status != "running":
         raise EngineError(f"This process is {instance.status}; a manager must put it right first.")
 
-    loaded = specs.loaded(instance.definition)
+    loaded = specs.loaded_by_id(instance.definition_id)
     workflow = _workflow(instance)
     spiff_task = workflow.get_task_from_id(UUID(task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -154,6 +177,8 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     except Invalid:
         cache.put_back(instance.id, instance.row_version, workflow)  # unchanged: keep it warm
         raise
+    before = _before(workflow)
+    before.ready.discard(spiff_task.id)  # marked completed below, not cancelled
     key = props.get("formDataKey")
     if key:
         spiff_task.data[key] = data
@@ -167,7 +192,7 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
         audit.record("rule.overridden", actor, instance=instance, task=task,
                      reason=override_reason.strip(), detail={"rules": overridden})
     _advance(instance, workflow, actor)
-    _persist(instance, workflow, actor)
+    _persist(instance, workflow, actor, before)
     return task
 
 
@@ -219,13 +244,13 @@ def explain_conflict(task_id: str) -> AlreadyDone:
 def fire_timers(instance: ProcessInstance) -> int:
     """Let due timers of one instance fire and the process move on."""
     workflow = _workflow(instance)
-    waiting = {t.id for t in _timer_tasks(workflow)}
+    before = _before(workflow)
     workflow.refresh_timers()
     _advance(instance, workflow, None)
-    fired = waiting - {t.id for t in _timer_tasks(workflow)}
+    fired = before.timers - {t.id for t in _timer_tasks(workflow)}
     for task_id in fired:
         audit.record("timer.fired", None, instance=instance, detail={"timer": str(task_id)})
-    _persist(instance, workflow, None)
+    _persist(instance, workflow, None, before)
     return len(fired)
 
 
@@ -236,43 +261,47 @@ def _timer_tasks(workflow: BpmnWorkflow):
             if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)]
 
 
-def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
-    if workflow.completed and instance.status == "running":
-        instance.status = "complete"
-        instance.completed_at = utcnow()
-        audit.record("instance.completed", actor, instance=instance)
-    instance.state = dump_state(workflow)
-    instance.updated_at = utcnow()
-    _sync_tasks(instance, workflow)
-    _sync_timers(instance, workflow)
-    data = workflow.data if workflow.completed else (workflow.last_task.data if workflow.last_task else {})
-    _sync_agenda(instance, data)
-    if data.get("process_due"):
-        instance.due_at = to_db(data["process_due"])
-    if isinstance(data.get("case_move"), dict):
-        _move_case(instance, data["case_move"], actor)
+def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor, before: _Before) -> None:
+    """Write the snapshot and the differences in tasks, timers and agenda,
+    with one flush: the instance row is updated once, checking its version."""
+    with db.session.no_autoflush:
+        if workflow.completed and instance.status == "running":
+            instance.status = "complete"
+            instance.completed_at = utcnow()
+            audit.record("instance.completed", actor, instance=instance)
+        data = workflow.data if workflow.completed else (workflow.last_task.data if workflow.last_task else {})
+        _sync_tasks(instance, workflow, before.ready)
+        _sync_timers(instance, workflow, before.timers)
+        agenda = _agenda_of(data)
+        if agenda and agenda != before.agenda:
+            _sync_agenda(instance, agenda)
+        if data.get("process_due"):
+            instance.due_at = to_db(data["process_due"])
+        if isinstance(data.get("case_move"), dict):
+            _move_case(instance, data["case_move"], actor)
+        instance.state = dump_state(workflow)
+        instance.updated_at = utcnow()
     db.session.flush()  # bumps row_version, or raises StaleDataError
     cache.keep_after_commit(instance.id, instance.row_version, workflow)
     if workflow.completed and isinstance(data.get("start_next"), dict):
         _start_next(instance, data["start_next"], actor)
 
 
-def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    open_rows = {t.id: t for t in db.session.scalars(select(Task).where(
-        Task.instance_id == instance.id, Task.state == "ready"))}
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    for task_id, row in open_rows.items():
-        if task_id not in ready:
-            row.state = "cancelled"
-    for task_id, spiff_task in ready.items():
-        if task_id in open_rows:
-            continue
+def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, was_ready: set) -> None:
+    ready = {t.id: t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    gone = [str(i) for i in was_ready - set(ready)]
+    if gone:
+        # the one completed here is already marked; any other left unfinished was cancelled
+        db.session.execute(Task.__table__.update().where(
+            Task.id.in_(gone), Task.state == "ready").values(state="cancelled"))
+    for task_id in set(ready) - was_ready:
+        spiff_task = ready[task_id]
         spec = spiff_task.task_spec
         props = properties(spec)
-        agenda = spiff_task.data.get("agenda") if isinstance(spiff_task.data.get("agenda"), dict) else {}
+        agenda = _agenda_of(spiff_task.data) or {}
         service, unit_id = _scope(instance.case, props, spiff_task.data)
         db.session.add(Task(
-            id=task_id, instance_id=instance.id, case_id=instance.case_id,
+            id=str(task_id), instance_id=instance.id, case_id=instance.case_id,
             process_key=instance.process_key, element_id=spec.bpmn_id,
             name=spec.bpmn_name or spec.bpmn_id, post=spec.lane,
             service=service, unit_id=unit_id,
@@ -303,28 +332,23 @@ def _due_at(spiff_task, props: dict) -> datetime | None:
     return None
 
 
-def _sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    existing = {t.id: t for t in db.session.scalars(select(Timer).where(
-        Timer.instance_id == instance.id, Timer.fired_at.is_(None)))}
-    waiting = {}
-    for task in _timer_tasks(workflow):
+def _sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow, were_waiting: set) -> None:
+    waiting = {t.id: t for t in _timer_tasks(workflow)}
+    gone = [str(i) for i in were_waiting - set(waiting)]
+    if gone:
+        db.session.execute(Timer.__table__.update().where(
+            Timer.id.in_(gone), Timer.fired_at.is_(None)).values(fired_at=utcnow()))
+    for timer_id in set(waiting) - were_waiting:
+        task = waiting[timer_id]
         value = task._get_internal_data("event_value")
         if isinstance(value, str):
-            waiting[str(task.id)] = TimerEventDefinition.get_datetime(value)
-    now = utcnow()
-    for timer_id, row in existing.items():
-        if timer_id not in waiting:
-            row.fired_at = now
-    for timer_id, fire_at in waiting.items():
-        if timer_id not in existing:
-            db.session.add(Timer(id=timer_id, instance_id=instance.id,
-                                 element_id=workflow.get_task_from_id(UUID(timer_id)).task_spec.bpmn_id,
-                                 fire_at=to_db(fire_at)))
+            db.session.add(Timer(id=str(timer_id), instance_id=instance.id,
+                                 element_id=task.task_spec.bpmn_id,
+                                 fire_at=to_db(TimerEventDefinition.get_datetime(value))))
 
 
-def _sync_agenda(instance: ProcessInstance, data: dict) -> None:
-    agenda = data.get("agenda")
-    if not isinstance(agenda, dict) or not agenda.get("sitting"):
+def _sync_agenda(instance: ProcessInstance, agenda: dict) -> None:
+    if not agenda.get("sitting"):
         return
     item = db.session.get(AgendaItem, instance.id) or AgendaItem(instance_id=instance.id)
     item.meeting = agenda.get("name", "")

@@ -35,9 +35,11 @@ class LoadedSpec:
     spec: object
     subprocess_specs: dict
     forms: dict
+    version: int
 
 
 _SPEC_CACHE: dict[tuple[str, str], LoadedSpec] = {}
+_BY_ID: dict[tuple[str, int], LoadedSpec] = {}
 _VALIDATOR = None
 
 
@@ -162,8 +164,18 @@ def loaded(definition: ProcessDefinition) -> LoadedSpec:
     cached = _SPEC_CACHE.get(key)
     if cached is None:
         spec, subprocess_specs = spec_from_dict(definition.spec_json)
-        cached = LoadedSpec(spec, subprocess_specs, definition.forms or {})
+        cached = LoadedSpec(spec, subprocess_specs, definition.forms or {}, definition.version)
         _SPEC_CACHE[key] = cached
+    return cached
+
+
+def loaded_by_id(definition_id: int) -> LoadedSpec:
+    """As `loaded`, without reading the definition row when it is known:
+    the hot path (every task completion) reads no spec from the database."""
+    key = (str(db.engine.url), definition_id)
+    cached = _BY_ID.get(key)
+    if cached is None:
+        cached = _BY_ID[key] = loaded(db.session.get(ProcessDefinition, definition_id))
     return cached
 
 

@@ -1,7 +1,7 @@
 """JSON API under /api/v1, for client systems, with bearer-token authentication."""
 from flask import Blueprint, g, jsonify, request
 
-from engine import authz, queries, runtime
+from engine import authz, queries, runtime, specs
 from engine.db import db
 from engine.models import ProcessInstance, Task
 from engine.timeutil import from_db
@@ -54,7 +54,7 @@ def task_json(task: Task) -> dict:
 def instance_json(instance: ProcessInstance, with_data=True) -> dict:
     body = {
         "id": instance.id, "process": instance.process_key,
-        "version": instance.definition.version, "case_id": instance.case_id,
+        "version": specs.loaded_by_id(instance.definition_id).version, "case_id": instance.case_id,
         "status": instance.status, "error": instance.error,
         "started_at": _iso(instance.started_at), "completed_at": _iso(instance.completed_at),
         "tasks": [task_json(t) for t in queries.instance_tasks(instance.id)],
