@@ -1,18 +1,37 @@
-"""The append-only audit trail: who, when, what, why."""
+"""The append-only audit trail: who, when, what, why.
+
+Events of one transaction are inserted together just before it commits, in
+one statement: they are written exactly when the rest of the action is."""
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
+
 from .db import db
 from .models import AuditEvent
+from .timeutil import utcnow
+
+_KEY = "caseflow_audit"
 
 
 def record(action: str, actor=None, *, instance=None, case_id=None, task=None,
-           element_name=None, reason=None, detail=None) -> AuditEvent:
-    event = AuditEvent(
-        action=action,
+           element_name=None, reason=None, detail=None) -> None:
+    db.session.info.setdefault(_KEY, []).append(dict(
+        at=utcnow(), action=action,
         actor_id=actor.id if actor is not None else None,
         actor_name=actor.name if actor is not None else "caseflow (system)",
         instance_id=instance.id if instance is not None else None,
         case_id=case_id if case_id is not None else (instance.case_id if instance is not None else None),
         task_id=task.id if task is not None else None,
         element_name=element_name or (task.name if task is not None else None),
-        reason=reason, detail=detail)
-    db.session.add(event)
-    return event
+        reason=reason, detail=detail))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session):
+    rows = session.info.pop(_KEY, None)
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    session.info.pop(_KEY, None)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -95,9 +96,10 @@ def properties(task_spec) -> dict:
 # ---------------------------------------------------------------- running
 
 def _run_engine(workflow: BpmnWorkflow) -> None:
-    """Run automatic steps until only people or the clock can move it on."""
+    """Run automatic steps until only people or the clock can move it on.
+    (do_engine_steps refreshes timers last; one that fired needs a further round.)"""
     workflow.do_engine_steps()
-    while workflow.get_tasks(state=TaskState.READY, manual=False):
+    while any(True for _ in workflow.get_tasks_iterator(state=TaskState.READY, manual=False)):
         workflow.do_engine_steps()
 
 
@@ -150,16 +152,16 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     """Authorise → validate → run → engine steps → persist → audit."""
     # Lock the instance row first, so two people finishing the same task queue
     # up (PostgreSQL); the row version check catches the rest (SQLite).
-    instance = db.session.scalars(select(ProcessInstance).where(
-        ProcessInstance.id == select(Task.instance_id).where(Task.id == task_id).scalar_subquery())
-        .with_for_update()).first()
-    task = db.session.get(Task, task_id) if instance is not None else None
+    # One statement: the instance (locked), the task and the case.
+    row = db.session.execute(
+        select(ProcessInstance, Task, Case).join(Task, Task.instance_id == ProcessInstance.id)
+        .outerjoin(Case, Case.id == ProcessInstance.case_id).where(Task.id == task_id)
+        .with_for_update(of=ProcessInstance)).first()
+    instance, task = (row[0], row[1]) if row else (None, None)
     if task is None or not (authz.can_act_on(actor, task) or authz.can_see_case(actor, task.case)):
         raise NotFound("There is no such task, or it is not yours to see.")
     if task.state != "ready":
-        who = task.completed_by.name if task.completed_by else "someone else"
-        when = from_db(task.completed_at).strftime("%-d %B %Y at %H:%M") if task.completed_at else ""
-        raise AlreadyDone(f"This task was already completed by {who}{' on ' + when if when else ''}.")
+        raise _already_done(task)
     if not authz.can_act_on(actor, task):
         raise NotAllowed("You cannot complete this task.")
     if instance.status != "running":
@@ -169,7 +171,8 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     workflow = _workflow(instance)
     spiff_task = workflow.get_task_from_id(UUID(task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
-        raise AlreadyDone("This task is no longer waiting to be done.")
+        db.session.refresh(task)  # the row read with the lock may predate the winner's commit
+        raise _already_done(task)
     props = properties(spiff_task.task_spec)
     data = dict(form_data)
     try:
@@ -185,8 +188,11 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     else:
         spiff_task.data.update(data)
     spiff_task.run()
-    now = utcnow()
-    task.state, task.completed_by_id, task.completed_at = "completed", actor.id, now
+    done = db.session.execute(Task.__table__.update().where(
+        Task.id == task.id, Task.state == "ready").values(
+        state="completed", completed_by_id=actor.id, completed_at=utcnow()))
+    if done.rowcount != 1:  # someone else completed it since we read it
+        raise StaleDataError(f"task {task.id} changed")
     audit.record("task.completed", actor, instance=instance, task=task, detail={"data": data})
     if overridden:
         audit.record("rule.overridden", actor, instance=instance, task=task,
@@ -194,6 +200,13 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     _advance(instance, workflow, actor)
     _persist(instance, workflow, actor, before)
     return task
+
+
+def _already_done(task: Task) -> AlreadyDone:
+    if task.state == "completed" and task.completed_by is not None:
+        when = from_db(task.completed_at).strftime("%-d %B %Y at %H:%M")
+        return AlreadyDone(f"This task was already completed by {task.completed_by.name} on {when}.")
+    return AlreadyDone(f"This task is no longer waiting to be done (it was {task.state}).")
 
 
 def _check_answers(loaded, props, data, spiff_task, actor, override_reason) -> list[str] | None:
@@ -207,6 +220,9 @@ def _check_answers(loaded, props, data, spiff_task, actor, override_reason) -> l
     if not problems:
         return None
     override_post = props.get("overridePost")
+    if override_post and not posts.is_post(override_post):
+        # an expression, e.g. the deciding post of the chosen route
+        override_post = _ENGINE.environment.evaluate(override_post, dict(spiff_task.data))
     allowed = bool(override_post) and posts.outranks(actor.post, override_post)
     if not (allowed and override_reason and override_reason.strip()):
         raise Invalid(problems=problems, can_override=allowed)
@@ -294,19 +310,22 @@ def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, was_ready: se
         # the one completed here is already marked; any other left unfinished was cancelled
         db.session.execute(Task.__table__.update().where(
             Task.id.in_(gone), Task.state == "ready").values(state="cancelled"))
+    rows = []
     for task_id in set(ready) - was_ready:
         spiff_task = ready[task_id]
         spec = spiff_task.task_spec
         props = properties(spec)
         agenda = _agenda_of(spiff_task.data) or {}
         service, unit_id = _scope(instance.case, props, spiff_task.data)
-        db.session.add(Task(
+        rows.append(dict(
             id=str(task_id), instance_id=instance.id, case_id=instance.case_id,
             process_key=instance.process_key, element_id=spec.bpmn_id,
             name=spec.bpmn_name or spec.bpmn_id, post=spec.lane,
-            service=service, unit_id=unit_id,
+            service=service, unit_id=unit_id, state="ready", created_at=utcnow(),
             form=props.get(specs.FORM_PROPERTY), priority=agenda.get("priority"),
             due_at=_due_at(spiff_task, props)))
+    if rows:
+        db.session.execute(insert(Task), rows)
 
 
 def _scope(case: Case | None, props: dict, data: dict) -> tuple[str | None, int | None]:

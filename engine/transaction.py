@@ -1,6 +1,7 @@
 """One transaction per user action, committed in one place."""
 from contextlib import contextmanager
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import db
@@ -18,6 +19,12 @@ def unit_of_work():
     except StaleDataError as exc:
         db.session.rollback()
         raise Conflict(str(exc)) from exc
+    except OperationalError as exc:
+        db.session.rollback()
+        # SQLite: another process wrote after this transaction had read.
+        if "database is locked" in str(exc):
+            raise Conflict(str(exc)) from exc
+        raise
     except BaseException:
         db.session.rollback()
         raise

@@ -17,6 +17,7 @@ UNITS = [
     ("A&A Unit 1", "A&A"), ("CIN Unit 1", "CIN"), ("CIN Unit 2", "CIN"), ("LAC Unit 1", "LAC"),
     ("Leaving Care Unit 1", "Leaving Care"), ("Adoption Unit 1", "Adoption"),
     ("Fostering Unit 1", "Fostering"), ("Family Support Unit 1", "Family Support"),
+    ("CWD Unit 1", "CWD"), ("Rapid Response Unit 1", "Rapid Response"),
 ]
 HOME_UNIT = "CIN Unit 1"
 
@@ -51,6 +52,14 @@ def seed() -> list[tuple[str, str, str]]:
         service = unit.service if unit else ("CIN" if scope == posts.SERVICE else None)
         people.append(User(username=slug(post), name=f"Demo {post}", password_hash=password,
                            post=post, service=service, unit=unit))
+    people.append(User(username="csw-lac", name="Demo Consultant Social Worker (LAC)",
+                       password_hash=password, post=posts.CSW, service="LAC",
+                       unit=units["LAC Unit 1"]))
+    people.append(User(username="csw-aa", name="Demo Consultant Social Worker (A&A)",
+                       password_hash=password, post=posts.CSW, service="A&A",
+                       unit=units["A&A Unit 1"]))
+    people.append(User(username="group-manager-lac", name="Demo Group Manager (LAC)",
+                       password_hash=password, post=posts.GROUP_MANAGER, service="LAC"))
     people.append(User(username="social-worker-lac", name="Demo Social Worker (LAC)",
                        password_hash=password, post=posts.SOCIAL_WORKER, service="LAC",
                        unit=units["LAC Unit 1"]))

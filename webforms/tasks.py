@@ -69,7 +69,7 @@ def task_page(task_id):
             return redirect(url_for("cases.case_page", case_id=task.case_id)
                             if task.case_id else url_for("tasks.my_tasks"))
     return render_template(
-        "task.html", task=task, schema=schema, fields=fields_for(schema, values),
+        "task.html", task=task, schema=schema, fields=fields_for(schema, values, data, _option_lists(schema)),
         summary=queries.summary(schema, data), errors=errors, problems=problems,
         can_override=can_override,
         editable=task.state == "ready" and authz.can_act_on(g.user, task),

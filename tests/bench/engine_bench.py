@@ -7,21 +7,31 @@ The path: start → Complete JARP referral → Record JARP decision (allocate,
 tier 2, so no review cycle) → Record allocation in agency + Read JARP
 decision → complete.  Each scenario does it `--runs` times after `--warmup`
 runs that are not counted, and reports the median and 90th percentile of a
-whole process run and of one task completion:
+whole process run (the sum of its five timed actions) and of one task
+completion.  Between actions, finding the next ready task is not timed.
 
   A  bare SpiffWorkflow in memory: the spec parsed once (not timed), then a
      BpmnWorkflow per run, form data stored under each task's formDataKey, as
      engine.runtime.complete_task does.
   B  caseflow's engine persisted on SQLite (a file in a temp dir, WAL):
      runtime.start_instance and runtime.complete_task, one unit_of_work() per
-     action inside its own app context, as a request has.
+     action inside its own app context (a new session, as a request has),
+     the actor loaded in it as the API loads g.user.
   C  the naive way, for reference: every action loads the row, deserializes the
      whole workflow *with its spec* with SpiffWorkflow's stock serializer, runs,
      serializes it all again and saves it (plain sqlite3, WAL).
-  D  HTTP: the real app under gunicorn, POST /api/v1/tasks/<id>/complete from a
-     keep-alive client, with the workflow in the worker's cache (the instance
-     was started by the same worker) and after a restart (not cached).
-  E  B on PostgreSQL, when /usr/lib/postgresql/*/bin/initdb exists.
+  E  B on PostgreSQL (tests/pg.py's throwaway cluster), when
+     /usr/lib/postgresql/*/bin/initdb exists.
+  F  a reference floor: A plus caseflow's state-only dump_state, one UPDATE
+     and a commit per action (plain sqlite3): what any snapshot store pays.
+  D  HTTP: the real app under gunicorn, POST /api/v1/tasks/<id>/complete (the
+     referral) from a keep-alive client, with the workflow in the worker's
+     cache (the instance was started by the same worker) and after a restart
+     (not cached); GET /api/v1/tasks too.
+
+A, B, C, E and F run interleaved, one process run of each in turn, so load
+from elsewhere on the machine falls on all of them alike; D runs after them.
+gc stays enabled.  `--profile` then profiles B's timed actions with cProfile.
 
 Targets (team standards): B/A ≤ 2 per process run; HTTP completion median < 5 ms.
 Everything is written to temp dirs; nothing in the repository changes
