@@ -9,7 +9,7 @@ from .auth import login_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-STARTABLE = {"jarp_referral": "Start a JARP referral"}
+STARTABLE = {"jarp_referral": "Start a JARP referral", "case_transfer": "Request a transfer"}
 
 
 def startable_processes(user, case):
