@@ -71,20 +71,20 @@ SANDBOX_GLOBALS = {
 _RESERVED = set(SANDBOX_GLOBALS)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=4096)
+def _compile(text: str, expression: bool):
+    result = (compile_restricted_eval if expression else compile_restricted_exec)(text, "<bpmn>")
+    if result.errors:
+        raise ScriptError("; ".join(result.errors))
+    return result.code
+
+
 def compile_expression(expression: str):
-    result = compile_restricted_eval(expression, "<expression>")
-    if result.errors:
-        raise ScriptError("; ".join(result.errors))
-    return result.code
+    return _compile(expression, True)
 
 
-@lru_cache(maxsize=2048)
 def compile_script(script: str):
-    result = compile_restricted_exec(script, "<script>")
-    if result.errors:
-        raise ScriptError("; ".join(result.errors))
-    return result.code
+    return _compile(script, False)
 
 
 def compile_error(text: str, expression: bool = False) -> str | None:
