@@ -177,3 +177,55 @@ class AuditEvent(db.Model):
     element_name: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Document(db.Model):
+    """A paper uploaded to a case; the file lives outside the web root."""
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class PanelSitting(db.Model):
+    """One sitting of a panel or meeting, from its published timetable."""
+    __tablename__ = "panel_sitting"
+    __table_args__ = (UniqueConstraint("panel", "sitting_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel: Mapped[str] = mapped_column(String(60), index=True)
+    sitting_on: Mapped[datetime] = mapped_column(Date)
+    papers_deadline: Mapped[datetime | None] = mapped_column(DateTime)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    # Places taken, changed only by a conditional UPDATE (booked < capacity),
+    # so two units booking the last place at once cannot both get it.
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    extra: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Booking(db.Model):
+    """A case booked onto a panel sitting, or waiting on its reserve list."""
+    __tablename__ = "booking"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int | None] = mapped_column(ForeignKey("panel_sitting.id"), index=True)
+    panel: Mapped[str] = mapped_column(String(60))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    case_type: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="booked")  # booked, reserve, held, cancelled, heard
+    reserve_rank: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    sitting: Mapped[PanelSitting | None] = relationship()
+    case: Mapped[Case] = relationship()

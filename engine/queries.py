@@ -6,7 +6,7 @@ from sqlalchemy import case as sql_case, select
 
 from . import authz, cache, specs
 from .db import db
-from .models import AgendaItem, AuditEvent, Case, ProcessInstance, Task, Unit, User
+from .models import AgendaItem, AuditEvent, Case, Document, ProcessInstance, Task, Unit, User
 from .serialization import load_state
 from .runtime import _ENGINE
 
@@ -40,6 +40,11 @@ def case_tasks(case_id: int):
 def case_audit(case_id: int):
     return db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)
                               .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
+
+
+def case_documents(case_id: int):
+    return db.session.scalars(select(Document).where(Document.case_id == case_id)
+                              .order_by(Document.uploaded_at.desc(), Document.id.desc())).all()
 
 
 def instance_tasks(instance_id: int):

@@ -17,9 +17,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import calendar, clock, posts
 
-from . import audit, authz, cache, forms, specs
+from . import audit, authz, cache, documents, forms, specs
 from .db import db
-from .models import AgendaItem, Case, ProcessInstance, Task, Timer, Unit, User
+from .models import AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
 from .scripting import script_engine
 from .serialization import dump_state, load_state
 from .timeutil import from_db, to_db, utcnow
@@ -213,7 +213,7 @@ def _check_answers(loaded, props, data, spiff_task, actor, override_reason) -> l
     """Schema, then the task's rules; returns the rules overridden, if any."""
     schema = loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None)
     if schema is not None:
-        errors = forms.validate(schema, data) + _option_errors(schema, data)
+        errors = forms.validate(schema, data) or _register_answers(schema, data, spiff_task)
         if errors:
             raise Invalid(errors=errors)
     problems = _rule_problems(props, data, spiff_task.data)
@@ -229,13 +229,24 @@ def _check_answers(loaded, props, data, spiff_task, actor, override_reason) -> l
     return problems
 
 
-def _option_errors(schema: dict, data: dict) -> list:
-    """Answers that must name something in the register (x-options: units)."""
+def _register_answers(schema: dict, data: dict, spiff_task) -> list:
+    """Answers naming something in the register (x-options): a unit must
+    exist; papers must be this case's, and are recorded by kind and name."""
     errors = []
+    case_id = (spiff_task.data.get("case") or {}).get("id")
     for name, prop in schema.get("properties", {}).items():
+        title = prop.get("title", name)
         if prop.get("x-options") == "units" and data.get(name):
             if db.session.scalar(select(Unit.id).filter_by(name=data[name])) is None:
-                errors.append(forms.FieldError(name, f"Select a unit from the list for ‘{prop.get('title', name)}’"))
+                errors.append(forms.FieldError(name, f"Select a unit from the list for ‘{title}’"))
+        elif prop.get("x-options") == "documents" and data.get(name):
+            ids = [int(v) for v in data[name] if str(v).isdigit()]
+            found = db.session.scalars(select(Document).where(
+                Document.id.in_(ids), Document.case_id == case_id)).all() if ids else []
+            if len(found) != len(data[name]):
+                errors.append(forms.FieldError(name, f"Select papers of this case for ‘{title}’"))
+            else:
+                data[name] = [documents.describe(d) for d in sorted(found, key=lambda d: d.id)]
     return errors
 
 

@@ -62,10 +62,11 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, tmp_path):
     cache.clear()
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True,
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                      "DOCUMENTS_DIR": str(tmp_path / "documents")})
     yield app
     with app.app_context():
         db.session.remove()

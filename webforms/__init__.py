@@ -26,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             "DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'caseflow.sqlite'}"),
         SQLALCHEMY_ENGINE_OPTIONS={},
         BPMN_DIR=str(ROOT / "bpmn"),
+        DOCUMENTS_DIR=os.environ.get("CASEFLOW_DOCUMENTS_DIR", str(Path(app.instance_path) / "documents")),
+        MAX_CONTENT_LENGTH=21 * 1024 * 1024,
         SERVICE_NAME="caseflow",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -44,11 +46,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     cache.install()
 
-    from . import agenda, api, auth, cases, cli, errors, tasks
+    from . import agenda, api, auth, cases, cli, documents, errors, tasks
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(agenda.bp)
+    app.register_blueprint(documents.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     errors.register(app)

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
 from engine import authz, queries, runtime
 from engine.transaction import unit_of_work
-from processes import posts
+from processes import papers, posts
 
 from .auth import login_required
 
@@ -35,10 +35,14 @@ def case_page(case_id):
     case = queries.visible_case(g.user, case_id)
     if case is None:
         abort(404)
-    return render_template(
-        "case.html", case=case, instances=queries.case_instances(case.id),
-        tasks=queries.case_tasks(case.id), audit=queries.case_audit(case.id),
-        startable=startable_processes(g.user, case))
+    return render_template("case.html", **case_context(case))
+
+
+def case_context(case) -> dict:
+    return dict(case=case, instances=queries.case_instances(case.id),
+                tasks=queries.case_tasks(case.id), audit=queries.case_audit(case.id),
+                documents=queries.case_documents(case.id), paper_kinds=papers.KINDS,
+                startable=startable_processes(g.user, case))
 
 
 @bp.route("/<int:case_id>/start/<process_key>", methods=["POST"])

@@ -8,6 +8,7 @@ MESSAGES = {
     403: "You do not have permission to do that.",
     404: "Page not found. If you typed the web address, check it is correct.",
     405: "That action is not possible on this page.",
+    413: "The selected file must be smaller than 20MB. Nothing was saved.",
 }
 
 

@@ -65,6 +65,10 @@ def problem_item(problem):
     return {"text": problem, "href": "#main-content"}
 
 
+def kind_item(pair):
+    return {"value": pair[0], "text": pair[1]}
+
+
 def register_choice_filters(app):
     app.jinja_env.filters.update(radio_item=radio_item, check_item=check_item,
-                                 problem_item=problem_item)
+                                 problem_item=problem_item, kind_item=kind_item)

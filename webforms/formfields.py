@@ -67,7 +67,8 @@ def fields_for(schema: dict, values: dict | None = None, context: dict | None = 
             continue
         kind = prop.get("type")
         if prop.get("x-options") in option_lists:
-            widget, options = "radios", option_lists[prop["x-options"]]
+            widget = "checkboxes" if kind == "array" else "radios"
+            options = option_lists[prop["x-options"]]
         elif kind == "array":
             widget, options = "checkboxes", _choices(prop.get("items", {}), context)
         elif kind == "boolean":

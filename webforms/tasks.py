@@ -5,6 +5,7 @@ from engine import authz, queries, runtime
 from engine.db import db
 from engine.models import Task
 from engine.transaction import Conflict, unit_of_work
+from processes import papers
 
 from .auth import login_required
 from .formfields import fields_for, parse_form
@@ -27,10 +28,16 @@ def _task_or_404(task_id: str) -> Task:
     return task
 
 
-def _option_lists(schema: dict) -> dict:
-    if any(p.get("x-options") == "units" for p in schema.get("properties", {}).values()):
-        return {"units": [(u.name, f"{u.name} ({u.service})") for u in queries.units()]}
-    return {}
+def _option_lists(schema: dict, case_id) -> dict:
+    """Choices that come from the register rather than the form schema."""
+    wanted = {p.get("x-options") for p in schema.get("properties", {}).values()}
+    lists = {}
+    if "units" in wanted:
+        lists["units"] = [(u.name, f"{u.name} ({u.service})") for u in queries.units()]
+    if "documents" in wanted and case_id:
+        lists["documents"] = [(str(d.id), f"{papers.label(d.kind)}: {d.filename}")
+                              for d in queries.case_documents(case_id)]
+    return lists
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -69,7 +76,7 @@ def task_page(task_id):
             return redirect(url_for("cases.case_page", case_id=task.case_id)
                             if task.case_id else url_for("tasks.my_tasks"))
     return render_template(
-        "task.html", task=task, schema=schema, fields=fields_for(schema, values, data, _option_lists(schema)),
+        "task.html", task=task, schema=schema, fields=fields_for(schema, values, data, _option_lists(schema, task.case_id)),
         summary=queries.summary(schema, data), errors=errors, problems=problems,
         can_override=can_override,
         editable=task.state == "ready" and authz.can_act_on(g.user, task),
