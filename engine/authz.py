@@ -5,7 +5,10 @@ from processes import posts
 
 from .models import Case, Task, User
 
-EVERYTHING = (posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
+# Posts that may open any case: the directors, and the panel staff who call
+# cases to panel and keep the panels' agendas.
+EVERYTHING = (posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR, "Panel Administrator", "Panel Manager",
+              "Panel Advisor", "Panel Chair")
 
 
 def _reach(user: User, service_col, unit_col):

@@ -260,6 +260,26 @@ def _rule_problems(props: dict, data: dict, task_data: dict) -> list[str]:
     return [str(p) for p in check(data) or []]
 
 
+def amend(instance: ProcessInstance, actor: User, updates: dict, reason: str) -> None:
+    """Change the data of a running instance's open steps (a Panel case moved
+    to another sitting, say): open tasks get due dates from the new data, the
+    agenda follows, and the change is audited with its reason."""
+    if not reason or not reason.strip():
+        raise EngineError("Give the reason for the change.")
+    workflow = _workflow(instance)
+    before = _before(workflow)
+    open_tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
+    for spiff_task in open_tasks:
+        spiff_task.data.update(updates)
+        due = _due_at(spiff_task, properties(spiff_task.task_spec))
+        db.session.execute(Task.__table__.update().where(Task.id == str(spiff_task.id)).values(due_at=due))
+    if workflow.last_task is not None and workflow.last_task not in open_tasks:
+        workflow.last_task.data.update(updates)
+    audit.record("data.amended", actor, instance=instance, reason=reason.strip(),
+                 detail={"changes": updates})
+    _persist(instance, workflow, actor, before)
+
+
 def explain_conflict(task_id: str) -> AlreadyDone:
     """After losing a race for a task: who won it."""
     task = db.session.get(Task, task_id)

@@ -18,7 +18,10 @@ def startable_processes(user, case):
     out = []
     for key, label in STARTABLE.items():
         lane = queries.start_lane(key)
-        if lane and posts.can_act_as(user.post, lane) and posts.scope_of(user.post) != posts.ALL:
+        # case-decision posts start processes for their own unit's or service's
+        # cases; department-wide posts only the processes that begin in their lane
+        if lane and (user.post == lane or posts.can_act_as(user.post, lane)
+                     and posts.scope_of(user.post) != posts.ALL):
             out.append((key, label))
     return out
 
