@@ -4,7 +4,7 @@ SpiffWorkflow's serializer writes the whole spec into every snapshot.  Here a
 definition version's spec is serialized once (at deploy) and an instance's
 snapshot holds only its task tree and data; loading joins the two again.
 """
-import json
+import orjson
 from datetime import date, datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -63,10 +63,12 @@ def spec_from_dict(dct):
 
 
 def dump_state(workflow) -> bytes:
-    return json.dumps(REGISTRY.convert(workflow), separators=(",", ":")).encode()
+    # orjson: the snapshot is written on every action, and it encodes several
+    # times faster than the standard library.
+    return orjson.dumps(REGISTRY.convert(workflow), option=orjson.OPT_NON_STR_KEYS)
 
 
 def load_state(raw: bytes, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-    workflow = REGISTRY.restore(json.loads(raw), spec=spec, subprocess_specs=subprocess_specs)
+    workflow = REGISTRY.restore(orjson.loads(raw), spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
     return workflow
