@@ -12,6 +12,14 @@ class FieldError:
     message: str
 
 
+def lookup(data: dict, dotted: str):
+    """A value in nested task data by a dotted path such as request.route."""
+    value = data
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def field_title(schema: dict, name: str) -> str:
     return schema.get("properties", {}).get(name, {}).get("title", name.replace("_", " "))
 

@@ -1,10 +1,13 @@
 """Read-only questions the pages and the API ask: materialised tables only,
 except where one task's own data is shown."""
+from datetime import date
 from uuid import UUID
+
+from processes import clock
 
 from sqlalchemy import case as sql_case, select
 
-from . import authz, cache, specs
+from . import authz, cache, forms, specs
 from .db import db
 from .models import AgendaItem, AuditEvent, Case, Document, ProcessInstance, Task, Unit, User
 from .serialization import load_state
@@ -118,14 +121,28 @@ def summary(schema: dict | None, data: dict) -> list[tuple[str, str]]:
     """The read-only facts a form shows above its questions (x-summary)."""
     rows = []
     for item in (schema or {}).get("x-summary", []):
-        value = data
-        for part in item["key"].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        value = forms.lookup(data, item["key"])
         if value is None:
             continue
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        rows.append((item["label"], str(value)))
+        rows.append((item["label"], _shown(value)))
     return rows
+
+
+def _shown(value) -> str:
+    """A fact as a person reads it: dates as 24 November 2026, lists joined."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("label") or value.get("name") or value)
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value).strftime("%-d %B %Y")
+            return clock.as_london(value).strftime("%-d %B %Y %H:%M")
+        except ValueError:
+            pass
+    return str(value)
 
 

@@ -131,7 +131,10 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     if case is not None:
         initial["case"] = {"id": case.id, "reference": case.reference,
                            "child_name": case.child_name, "service": case.service,
-                           "unit": case.unit.name if case.unit else None}
+                           "unit": case.unit.name if case.unit else None,
+                           "date_of_birth": case.date_of_birth.isoformat() if case.date_of_birth else None,
+                           "expected_delivery_date": case.expected_delivery_date.isoformat()
+                           if case.expected_delivery_date else None}
     if actor is not None:
         initial["started_by"] = {"id": actor.id, "name": actor.name, "post": actor.post}
     workflow.task_tree.data.update(initial)
@@ -237,8 +240,14 @@ def _register_answers(schema: dict, data: dict, spiff_task) -> list:
     for name, prop in schema.get("properties", {}).items():
         title = prop.get("title", name)
         if prop.get("x-options") == "units" and data.get(name):
-            if db.session.scalar(select(Unit.id).filter_by(name=data[name])) is None:
+            unit = db.session.scalar(select(Unit).filter_by(name=data[name]))
+            # x-unit-of: the answer (or earlier answer) naming the service the unit must be in
+            service = forms.lookup(data, prop["x-unit-of"]) or forms.lookup(spiff_task.data, prop["x-unit-of"]) \
+                if prop.get("x-unit-of") else None
+            if unit is None:
                 errors.append(forms.FieldError(name, f"Select a unit from the list for ‘{title}’"))
+            elif service and unit.service != service:
+                errors.append(forms.FieldError(name, f"{unit.name} is not in {service}: select a unit of that service"))
         elif prop.get("x-options") == "documents" and data.get(name):
             ids = [int(v) for v in data[name] if str(v).isdigit()]
             found = db.session.scalars(select(Document).where(

@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine.forms import lookup
+
 
 @dataclass
 class Field:
@@ -14,19 +16,12 @@ class Field:
     value: object = None
 
 
-def _lookup(data: dict, dotted: str):
-    value = data
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def applies(rule: dict | None, context: dict) -> bool:
     """x-when: show a question or an option only when an earlier answer fits,
     e.g. {"key": "request.route", "in": ["aa_cin_court"]} (or "not_in")."""
     if not rule:
         return True
-    value = _lookup(context, rule["key"])
+    value = lookup(context, rule["key"])
     if "in" in rule:
         return value in rule["in"]
     if "not_in" in rule:
@@ -83,8 +78,10 @@ def fields_for(schema: dict, values: dict | None = None, context: dict | None = 
             widget, options = "textarea", []
         else:
             widget, options = "input", []
+        # x-optional-label false: the task's rules ask for each answer, so none is "optional"
+        shown_required = name in required or schema.get("x-optional-label") is False
         out.append(Field(name, prop.get("title", name), prop.get("description"), widget,
-                         name in required, options, values.get(name)))
+                         shown_required, options, values.get(name)))
     return out
 
 
