@@ -71,6 +71,15 @@ def units():
     return db.session.scalars(select(Unit).order_by(Unit.service, Unit.name)).all()
 
 
+def open_tasks_by_instance(instance_ids: list[int], element_id: str) -> dict:
+    """The open task at `element_id` of each instance, in one query."""
+    if not instance_ids:
+        return {}
+    rows = db.session.scalars(select(Task).where(
+        Task.instance_id.in_(instance_ids), Task.element_id == element_id, Task.state == "ready"))
+    return {t.instance_id: t for t in rows}
+
+
 def open_task_for_instance(instance_id: int, element_id: str | None = None) -> Task | None:
     query = select(Task).where(Task.instance_id == instance_id, Task.state == "ready")
     if element_id:

@@ -23,8 +23,8 @@ def jarp():
         except ValueError:
             abort(400, "The sitting date must look like 2026-11-24.")
     items = queries.agenda("JARP", sitting)
+    decisions = queries.open_tasks_by_instance([i.instance_id for i in items], "Task_record_decision")
     sittings = {}
     for item in items:
-        sittings.setdefault(item.sitting, []).append(
-            (item, queries.open_task_for_instance(item.instance_id, "Task_record_decision")))
+        sittings.setdefault(item.sitting, []).append((item, decisions.get(item.instance_id)))
     return render_template("agenda.html", sittings=sittings, user=g.user)
