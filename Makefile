@@ -5,7 +5,7 @@ PORT ?= 5000
 FLASK := $(PY) -m flask --app webforms
 VENDOR := webforms/static/vendor
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench bench-dashboard clean
 
 install: $(VENV)/.installed $(VENDOR)/.copied
 
@@ -19,12 +19,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The built dist files only: no Sass build.
-$(VENDOR)/.copied: node_modules/.installed
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk $(VENDOR)/bpmn-js
+# The built dist files only: no Sass build.  The modeller page's script
+# (bpmn-js Modeler, properties panel, caseflow's panel section) is bundled
+# from webforms/static_src by esbuild, offline, from node_modules.
+$(VENDOR)/.copied: node_modules/.installed $(wildcard webforms/static_src/*.js)
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk $(VENDOR)/bpmn-js $(VENDOR)/bpmn-js-properties-panel
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(VENDOR)/govuk/
 	cp -r node_modules/govuk-frontend/dist/govuk/assets $(VENDOR)/govuk/assets
 	cp -r node_modules/bpmn-js/dist/* $(VENDOR)/bpmn-js/
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/bpmn-js-properties-panel/
+	node_modules/.bin/esbuild webforms/static_src/modeller.js --bundle --minify --format=iife \
+	  --target=es2020 --legal-comments=eof --log-level=warning --outfile=$(VENDOR)/modeller.bundle.js
 	touch $@
 
 run: install
@@ -40,6 +45,11 @@ test: install
 
 bench: install
 	$(PY) -m tests.bench.engine_bench
+
+# The managers' dashboard queries at 10k, 100k and 1M instances, SQLite and
+# PostgreSQL, e.g. `make bench-dashboard BENCH_ARGS="--sizes 10000,100000 --compare"`.
+bench-dashboard: install
+	$(PY) -m tests.bench.dashboard_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance

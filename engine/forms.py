@@ -1,9 +1,19 @@
 """Form schemas: validation with messages a practitioner understands."""
 from dataclasses import dataclass
+from datetime import date
 
 from jsonschema import Draft202012Validator, FormatChecker
 
 _CHECKER = FormatChecker()
+
+
+@_CHECKER.checks("date", raises=ValueError)
+def _real_date(value) -> bool:
+    """A real calendar date in a plausible range: a typing slip such as the
+    year 9999 is refused at the form, not met later by a rule."""
+    if not isinstance(value, str):
+        return True
+    return 1900 <= date.fromisoformat(value).year <= 2100
 
 
 @dataclass(frozen=True)

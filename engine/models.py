@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
-    String, Text, UniqueConstraint,
+    String, Text, UniqueConstraint, event, inspect, select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -91,12 +91,48 @@ class ProcessInstance(db.Model):
     priority: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(String(300))
+    # The case's service and unit, kept in step with the case (below), so the
+    # managers' dashboard can scope and count instances without the case table.
+    service: Mapped[str | None] = mapped_column(String(60))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
 
     definition: Mapped[ProcessDefinition] = relationship()
     case: Mapped[Case | None] = relationship()
 
     __mapper_args__ = {"version_id_col": row_version}
-    __table_args__ = (Index("ix_instance_status_key", "status", "process_key"),)
+    __table_args__ = (
+        Index("ix_instance_status_key", "status", "process_key"),
+        # The managers' dashboard (engine/dashboard.py) reads only these: the
+        # open instances (counts, deadlines, no progress) and the 12-week chart
+        # (started, ended).  They cover the columns read, so the rows (with
+        # their snapshots) are not visited: the history costs nothing.
+        Index("ix_instance_open", "status", "process_key", "service", "unit_id", "updated_at", "due_at",
+              "started_at", "priority"),
+        Index("ix_instance_started", "started_at", "process_key", "service"),
+        Index("ix_instance_ended", "completed_at", "status", "process_key", "service", "due_at", "started_at"),
+    )
+
+
+@event.listens_for(ProcessInstance, "before_insert")
+def _instance_scope(mapper, connection, instance):
+    """A new instance takes its case's service and unit."""
+    if instance.case_id is None and instance.case is None:
+        return
+    case = instance.case
+    if case is None:
+        case = connection.execute(select(Case.service, Case.unit_id).where(Case.id == instance.case_id)).first()
+    if case is not None:
+        instance.service, instance.unit_id = case.service, case.unit_id
+
+
+@event.listens_for(Case, "after_update")
+def _case_moved(mapper, connection, case):
+    """A case moved to another unit or service takes its instances along."""
+    state = inspect(case)
+    if state.attrs.service.history.has_changes() or state.attrs.unit_id.history.has_changes() \
+            or state.attrs.unit.history.has_changes():
+        connection.execute(ProcessInstance.__table__.update().where(ProcessInstance.case_id == case.id)
+                           .values(service=case.service, unit_id=case.unit_id))
 
 
 class Task(db.Model):
@@ -131,6 +167,15 @@ class Task(db.Model):
         Index("ix_task_open_post", "state", "post", "service", "unit_id"),
         Index("ix_task_open_due", "state", "due_at"),
         Index("ix_task_assigned", "assigned_to_id", "state"),
+        # open tasks only (a small part of the table): a unit's or a service's
+        # work by due date, for the dashboard and the Unit Co-ordinator's week,
+        # and how many wait on each element of a process (the diagram's heat)
+        Index("ix_task_ready_unit_due", "unit_id", "due_at",
+              sqlite_where=db.text("state = 'ready'"), postgresql_where=db.text("state = 'ready'")),
+        Index("ix_task_ready_service_due", "service", "due_at",
+              sqlite_where=db.text("state = 'ready'"), postgresql_where=db.text("state = 'ready'")),
+        Index("ix_task_ready_element", "process_key", "element_id", "service", "unit_id",
+              sqlite_where=db.text("state = 'ready'"), postgresql_where=db.text("state = 'ready'")),
     )
 
 
@@ -142,7 +187,13 @@ class Timer(db.Model):
     element_id: Mapped[str] = mapped_column(String(120))
     fire_at: Mapped[datetime] = mapped_column(DateTime)
     fired_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_timer_due", "fired_at", "fire_at"),)
+    __table_args__ = (
+        Index("ix_timer_due", "fired_at", "fire_at"),
+        # the timers still waiting only (few, however long the history): the
+        # dashboard's late-timer and waiting rules
+        Index("ix_timer_waiting", "fire_at", "instance_id",
+              sqlite_where=db.text("fired_at IS NULL"), postgresql_where=db.text("fired_at IS NULL")),
+    )
 
 
 class AgendaItem(db.Model):
@@ -229,3 +280,40 @@ class Booking(db.Model):
 
     sitting: Mapped[PanelSitting | None] = relationship()
     case: Mapped[Case] = relationship()
+
+
+class ProcessDraft(db.Model):
+    """A diagram being changed in the modeller, not yet deployed.
+
+    One open draft per process (status "open"); a save that lost a race with
+    another owner's is kept beside it (status "conflict") so nothing is lost."""
+    __tablename__ = "process_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(120), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, conflict
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # What the page had opened: a draft's hash or a version's content hash.
+    base_hash: Mapped[str | None] = mapped_column(String(64))
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    saved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    saved_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("uq_process_draft_open", "process_key", unique=True,
+                            sqlite_where=db.text("status = 'open'"),
+                            postgresql_where=db.text("status = 'open'")),)
+
+
+class FormFile(db.Model):
+    """A JSON Schema form edited by a process owner; deploys use it in place
+    of the file of the same name in bpmn/forms."""
+    __tablename__ = "form_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    schema: Mapped[dict] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()

@@ -45,6 +45,12 @@ def case_audit(case_id: int):
                               .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
 
 
+def running_instance(case_id: int, process_key: str) -> ProcessInstance | None:
+    return db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.case_id == case_id, ProcessInstance.process_key == process_key,
+        ProcessInstance.status.in_(("running", "error", "suspended"))).limit(1)).first()
+
+
 def case_documents(case_id: int):
     return db.session.scalars(select(Document).where(Document.case_id == case_id)
                               .order_by(Document.uploaded_at.desc(), Document.id.desc())).all()

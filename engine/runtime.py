@@ -17,9 +17,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import calendar, clock, posts
 
-from . import audit, authz, cache, documents, forms, specs
+from . import audit, authz, cache, documents, forms, hooks, specs
 from .db import db
-from .models import AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
+from .models import AgendaItem, Case, Document, PanelSitting, ProcessInstance, Task, Timer, Unit, User
 from .scripting import script_engine
 from .serialization import dump_state, load_state
 from .timeutil import from_db, to_db, utcnow
@@ -180,6 +180,9 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     data = dict(form_data)
     try:
         overridden = _check_answers(loaded, props, data, spiff_task, actor, override_reason)
+        # engineHook: Python with database access (a panel place, say), in this
+        # transaction; it may refuse the answers (Invalid). See engine/hooks.py.
+        shared = hooks.run(props.get("engineHook"), instance, spiff_task, data, actor)
     except Invalid:
         cache.put_back(instance.id, instance.row_version, workflow)  # unchanged: keep it warm
         raise
@@ -190,6 +193,8 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
         spiff_task.data[key] = data
     else:
         spiff_task.data.update(data)
+    spiff_task.data.update(_cancelled_sittings(props))
+    _share(workflow, spiff_task, shared)
     spiff_task.run()
     done = db.session.execute(Task.__table__.update().where(
         Task.id == task.id, Task.state == "ready").values(
@@ -267,6 +272,36 @@ def _rule_problems(props: dict, data: dict, task_data: dict) -> list[str]:
         return []
     check = _ENGINE.environment.evaluate(expression, dict(task_data))
     return [str(p) for p in check(data) or []]
+
+
+def _cancelled_sittings(props: dict) -> dict:
+    """For a task after which a case is booked onto a panel (property
+    cancelledSittingsOf, the panel's name): the panel's cancelled sittings
+    from today, as `cancelled_sittings`, so the booking script skips them.
+    The rules in processes/ stay pure; only this reads the panel_sitting table."""
+    panel = props.get("cancelledSittingsOf")
+    if not panel:
+        return {}
+    dates = db.session.scalars(select(PanelSitting.sitting_on).where(
+        PanelSitting.panel == panel, PanelSitting.cancelled.is_(True),
+        PanelSitting.sitting_on >= clock.now().date())).all()
+    return {"cancelled_sittings": sorted(clock.as_date(d).isoformat() for d in dates)}
+
+
+def _share(workflow: BpmnWorkflow, spiff_task, updates: dict) -> None:
+    """A hook's result is the instance's, not one branch's: it goes to the
+    completing task and to every other open step (as `amend` does), so a
+    parallel branch does not carry an older copy forward."""
+    if not updates:
+        return
+    spiff_task.data.update(updates)
+    for other in workflow.get_tasks(state=TaskState.READY, manual=True):
+        if other is not spiff_task:
+            other.data.update(updates)
+            props = properties(other.task_spec)
+            if props.get("dueDate"):  # a due date read from the data follows it
+                db.session.execute(Task.__table__.update().where(Task.id == str(other.id))
+                                   .values(due_at=_due_at(other, props)))
 
 
 def amend(instance: ProcessInstance, actor: User, updates: dict, reason: str) -> None:

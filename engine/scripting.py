@@ -16,7 +16,7 @@ from RestrictedPython.Guards import (
 )
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
-from processes import calendar, clock, jarp, posts, transfer
+from processes import calendar, clock, jarp, panel_booking, posts, resource_panel, transfer
 
 
 class ScriptError(Exception):
@@ -45,7 +45,7 @@ def _namespace(module: ModuleType) -> SimpleNamespace:
     return SimpleNamespace(**{n: getattr(module, n) for n in names})
 
 
-HELPERS = {m.__name__.rsplit(".", 1)[-1]: _namespace(m) for m in (calendar, clock, jarp, posts, transfer)}
+HELPERS = {m.__name__.rsplit(".", 1)[-1]: _namespace(m) for m in (calendar, clock, jarp, panel_booking, posts, resource_panel, transfer)}
 
 _BUILTINS = dict(safe_builtins)
 _BUILTINS.update(limited_builtins)

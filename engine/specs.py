@@ -96,11 +96,14 @@ def form_names(spec, subprocess_specs) -> set[str]:
 
 
 def deploy(xml: bytes, filename: str, forms: dict[str, dict], deployed_by=None,
-           others: dict[str, bytes] | None = None) -> list[ProcessDefinition]:
+           others: dict[str, bytes] | None = None, reinstate: bool = False) -> list[ProcessDefinition]:
     """Deploy every executable process of one BPMN file; return their versions.
 
     `forms` maps form file names to JSON Schemas: the ones the file uses are
     copied into the version, so running instances keep the forms they began with.
+    A file identical to an existing version returns that version; with
+    `reinstate` (a process owner deploying it from the modeller) that version
+    becomes the one new instances start on again.
     """
     try:
         process_ids = process_ids_in(xml)
@@ -125,6 +128,12 @@ def deploy(xml: bytes, filename: str, forms: dict[str, dict], deployed_by=None,
         existing = db.session.scalar(select(ProcessDefinition).filter_by(
             process_key=process_id, content_hash=digest))
         if existing is not None:
+            if reinstate and not existing.is_current:
+                db.session.execute(ProcessDefinition.__table__.update().where(
+                    ProcessDefinition.process_key == process_id).values(is_current=False))
+                db.session.execute(ProcessDefinition.__table__.update().where(
+                    ProcessDefinition.id == existing.id).values(is_current=True))
+                db.session.refresh(existing)
             deployed.append(existing)
             continue
         latest = db.session.scalar(select(func.max(ProcessDefinition.version)).filter_by(

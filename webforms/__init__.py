@@ -32,6 +32,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
+        # Managers' dashboard: "stuck" after this many working days without
+        # progress, or a timer this many minutes late (engine.dashboard).
+        STUCK_WORKING_DAYS=int(os.environ.get("CASEFLOW_STUCK_WORKING_DAYS", "5")),
+        STUCK_TIMER_GRACE_MINUTES=int(os.environ.get("CASEFLOW_STUCK_TIMER_GRACE_MINUTES", "15")),
     )
     if test_config:
         app.config.update(test_config)
@@ -46,12 +50,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     cache.install()
 
-    from . import agenda, api, auth, cases, cli, documents, errors, tasks
+    from . import agenda, api, auth, cases, cli, dashboard, documents, errors, panel_booking, resource_panel, tasks
+    from . import modeller, modeller_api  # noqa: F401 (modeller_api adds its routes to api.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(agenda.bp)
+    app.register_blueprint(resource_panel.bp)
+    app.register_blueprint(panel_booking.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(modeller.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     errors.register(app)

@@ -127,9 +127,12 @@ def start_instance():
     case = queries.visible_case(g.user, case_id)
     if case is None:
         raise ApiError(404, "There is no such case, or it is not yours to see.")
-    from .cases import startable_processes
+    from .cases import already_running, startable_processes
     if process not in dict(startable_processes(g.user, case)):
         raise ApiError(403, f"Your post cannot start {process} on this case.")
+    refusal = already_running(case, process)
+    if refusal:
+        raise ApiError(409, refusal)
     with unit_of_work():
         instance = runtime.start_instance(process, case, g.user)
     return jsonify(instance_json(instance)), 201

@@ -5,11 +5,26 @@ from engine import authz, queries, runtime
 from engine.transaction import unit_of_work
 from processes import papers, posts
 
+from . import resource_panel
 from .auth import login_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-STARTABLE = {"jarp_referral": "Start a JARP referral", "case_transfer": "Request a transfer"}
+STARTABLE = {"jarp_referral": "Start a JARP referral", "case_transfer": "Request a transfer",
+             "resource_panel_referral": "Refer to the Children's Resource Panel",
+             "resource_panel_review": "Call to the Children's Resource Panel for review",
+             "panel_booking": "Book onto the Adoption or Fostering Panel"}
+
+
+# One service at a time: a case is never in two transfers at once.
+ONE_AT_A_TIME = {"case_transfer": "A transfer of this case is already under way; finish or cancel it first."}
+
+
+def already_running(case, process_key) -> str | None:
+    """Why this process cannot start now on this case, or None."""
+    if process_key in ONE_AT_A_TIME and queries.running_instance(case.id, process_key):
+        return ONE_AT_A_TIME[process_key]
+    return None
 
 
 def startable_processes(user, case):
@@ -45,7 +60,8 @@ def case_context(case) -> dict:
     return dict(case=case, instances=queries.case_instances(case.id),
                 tasks=queries.case_tasks(case.id), audit=queries.case_audit(case.id),
                 documents=queries.case_documents(case.id), paper_kinds=papers.KINDS,
-                startable=startable_processes(g.user, case))
+                startable=startable_processes(g.user, case),
+                panel_decisions=resource_panel.case_decisions(case.id))
 
 
 @bp.route("/<int:case_id>/start/<process_key>", methods=["POST"])
@@ -56,6 +72,10 @@ def start(case_id, process_key):
         abort(404)
     if process_key not in dict(startable_processes(g.user, case)):
         abort(403)
+    refusal = already_running(case, process_key)
+    if refusal:
+        flash(refusal, "error")
+        return redirect(url_for("cases.case_page", case_id=case.id))
     with unit_of_work():
         instance = runtime.start_instance(process_key, case, g.user)
     task = queries.open_task_for_instance(instance.id)

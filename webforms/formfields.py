@@ -16,11 +16,14 @@ class Field:
     value: object = None
 
 
-def applies(rule: dict | None, context: dict) -> bool:
+def applies(rule: dict | list | None, context: dict) -> bool:
     """x-when: show a question or an option only when an earlier answer fits,
-    e.g. {"key": "request.route", "in": ["aa_cin_court"]} (or "not_in")."""
+    e.g. {"key": "request.route", "in": ["aa_cin_court"]} (or "not_in"); a
+    list of such conditions must all hold."""
     if not rule:
         return True
+    if isinstance(rule, list):
+        return all(applies(r, context) for r in rule)
     value = lookup(context, rule["key"])
     if "in" in rule:
         return value in rule["in"]
@@ -47,6 +50,9 @@ def _required(schema: dict) -> set[str]:
     names = set(schema.get("required", []))
     for rule in schema.get("allOf", []):
         names.update(rule.get("then", {}).get("required", []))
+    # x-required: needed, but checked by the task's rules (which list exactly
+    # what is missing) rather than refused by the schema
+    names.update(n for n, p in schema.get("properties", {}).items() if p.get("x-required"))
     return names
 
 
@@ -130,3 +136,27 @@ def _date(day: str, month: str, year: str) -> str:
         return date(int(year), int(month), int(day)).isoformat()
     except ValueError:
         return f"{year}-{month}-{day}"  # not a real date: the format check says so
+
+
+def values_from_answers(schema: dict, answers: dict) -> dict:
+    """Earlier answers as the form's values, for a form done again (the
+    schema's x-prefill names the task data that holds them: a decision sheet
+    the Panel Chair sent back, say). Papers chosen are shown ticked again."""
+    values = {}
+    for name, prop in schema.get("properties", {}).items():
+        if name not in answers or answers[name] is None:
+            continue
+        value = answers[name]
+        if prop.get("type") == "array":
+            values[name] = [str(v.get("id")) if isinstance(v, dict) else str(v) for v in value or []]
+        elif prop.get("type") == "boolean":
+            values[name] = {True: "yes", False: "no"}.get(value, "")
+        elif prop.get("format") == "date":
+            try:
+                d = date.fromisoformat(str(value))
+            except ValueError:
+                continue
+            values[name] = {"day": str(d.day), "month": str(d.month), "year": str(d.year)}
+        else:
+            values[name] = value
+    return values

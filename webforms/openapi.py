@@ -96,3 +96,94 @@ OPENAPI = {
         },
     },
 }
+
+
+# ---------------------------------------------------------------- process definitions
+# The Process Owner's operations (webforms/modeller_api.py); other posts get 403.
+
+_PROCESS = {"name": "process", "in": "path", "required": True, "schema": {"type": "string"},
+            "description": "The process id (the BPMN process element's id), e.g. jarp_review"}
+_OWNER_ONLY = {"403": _resp("Only a Process Owner may do this", _ERROR)}
+_PROBLEMS = {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}}
+
+OPENAPI["paths"].update({
+    "/definitions": {"get": {
+        "summary": "Every process: its versions (deployer, date, instances on each) and the current one",
+        "responses": {"200": _resp("The definitions", {"type": "object", "properties": {
+            "definitions": {"type": "array", "items": {"$ref": "#/components/schemas/Definition"}}}}),
+            "401": _ERRORS["401"], **_OWNER_ONLY}}},
+    "/definitions/{process}/draft": {"get": {
+        "summary": "The diagram an editor opens (the draft, else the current version) and the base hash to save against",
+        "parameters": [_PROCESS],
+        "responses": {"200": _resp("The diagram", {"type": "object", "properties": {
+            "process": {"type": "string"}, "xml": {"type": "string"}, "base": {"type": "string"},
+            "source": {"type": "string"}}}), **_OWNER_ONLY, **_ERRORS}}},
+    "/definitions/{process}/drafts": {"post": {
+        "summary": "Save the diagram as the process's draft, if it has not changed since 'base'",
+        "parameters": [_PROCESS],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["xml", "base"], "properties": {
+                "xml": {"type": "string", "description": "The BPMN 2.0 XML"},
+                "base": {"type": "string", "description": "The base hash given when the diagram was opened"}}}}}},
+        "responses": {
+            "201": _resp("Saved; 'hash' is the base for the next save or the deploy", {"type": "object", "properties": {
+                "process": {"type": "string"}, "hash": {"type": "string"}}}),
+            "409": _resp("Changed since 'base': nothing was saved over it; this diagram is kept as copy 'copy'",
+                         {"type": "object", "properties": {"error": {"type": "string"}, "copy": {"type": "integer"}}}),
+            "400": _resp("No diagram sent", _ERROR), **_OWNER_ONLY, **_ERRORS}}},
+    "/definitions/{process}/validation": {"post": {
+        "summary": "Every reason the diagram (or, if none is sent, the saved draft) cannot be deployed",
+        "parameters": [_PROCESS],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"xml": {"type": "string"}}}}}},
+        "responses": {"200": _resp("Problems, each tied to an element id", {"type": "object", "properties": {
+            "valid": {"type": "boolean"}, "problems": _PROBLEMS}}), **_OWNER_ONLY, **_ERRORS}}},
+    "/definitions/{process}/deploy": {"post": {
+        "summary": "Deploy the saved draft as a new version: new instances start on it, running ones stay on theirs",
+        "parameters": [_PROCESS],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["base"], "properties": {
+                "base": {"type": "string", "description": "The draft's hash, as the last save returned"}}}}}},
+        "responses": {
+            "201": _resp("Deployed", {"type": "object", "properties": {"deployed": {"type": "array", "items": {
+                "type": "object", "properties": {"process": {"type": "string"}, "version": {"type": "integer"},
+                                                 "current": {"type": "boolean"}}}}}}),
+            "400": _resp("There is no saved draft", _ERROR),
+            "409": _resp("The draft changed since 'base'", _ERROR),
+            "422": _resp("Not valid: 'errors' lists the problems, each with its element", _ERROR),
+            **_OWNER_ONLY, **_ERRORS}}},
+    "/definitions/{process}/migrations": {"post": {
+        "summary": "Move running instances to the current version; with dry_run, say which can move and why others cannot",
+        "parameters": [_PROCESS, {"name": "dry_run", "in": "query", "schema": {"type": "boolean"},
+                                  "description": "1: list the running instances on other versions; move nothing"}],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"instances": {"type": "array", "items": {"type": "integer"},
+                                                           "description": "The instances to move (not for a dry run)"}}}}}},
+        "responses": {
+            "200": _resp("The plan (dry run), or what moved and what did not", {"type": "object", "properties": {
+                "process": {"type": "string"}, "to_version": {"type": "integer"}, "dry_run": {"type": "boolean"},
+                "instances": {"type": "array", "items": {"$ref": "#/components/schemas/Move"}},
+                "moved": {"type": "array", "items": {"$ref": "#/components/schemas/Move"}},
+                "refused": {"type": "array", "items": {"$ref": "#/components/schemas/Move"}}}}),
+            "400": _resp("No instances listed", _ERROR),
+            "409": _resp("An instance changed meanwhile: none was moved", _ERROR),
+            **_OWNER_ONLY, **_ERRORS}}},
+})
+OPENAPI["components"]["schemas"].update({
+    "Problem": {"type": "object", "properties": {
+        "element": {"type": ["string", "null"], "description": "The id of the element it is about"},
+        "message": {"type": "string"}}},
+    "Definition": {"type": "object", "properties": {
+        "process": {"type": "string"}, "name": {"type": "string"},
+        "current_version": {"type": ["integer", "null"]}, "draft": {"type": ["string", "null"]},
+        "versions": {"type": "array", "items": {"type": "object", "properties": {
+            "version": {"type": "integer"}, "deployed_by": {"type": "string"},
+            "deployed_at": {"type": "string", "format": "date-time"}, "current": {"type": "boolean"},
+            "running_instances": {"type": "integer"},
+            "instances_by_status": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
+    "Move": {"type": "object", "properties": {
+        "instance_id": {"type": "integer"}, "case_id": {"type": ["integer", "null"]},
+        "case_reference": {"type": ["string", "null"]}, "from_version": {"type": "integer"},
+        "to_version": {"type": "integer"}, "can_move": {"type": "boolean"},
+        "reason": {"type": ["string", "null"]}, "open_steps": {"type": "array", "items": {"type": "string"}}}},
+})

@@ -8,7 +8,7 @@ from engine.transaction import Conflict, unit_of_work
 from processes import papers
 
 from .auth import login_required
-from .formfields import fields_for, parse_form
+from .formfields import fields_for, parse_form, values_from_answers
 
 bp = Blueprint("tasks", __name__)
 
@@ -48,6 +48,9 @@ def task_page(task_id):
     schema = schema or {"type": "object", "properties": {}}
     errors, problems, can_override, values = [], [], False, {}
     status = 200
+    earlier = data.get(schema.get("x-prefill") or "")
+    if request.method == "GET" and isinstance(earlier, dict):
+        values = values_from_answers(schema, earlier)  # a form done again, e.g. sent back
     if request.method == "POST":
         form_data, values = parse_form(schema, request.form)
         try:

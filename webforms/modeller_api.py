@@ -1,0 +1,137 @@
+"""The process owner's operations under /api/v1/definitions (bearer token):
+list versions, read and save drafts, validate, deploy, migrate.  Routes are
+added to the API blueprint, so its token authentication and JSON errors
+apply.  Only the Process Owner post may use them."""
+from flask import g, jsonify, request
+
+from engine import migration, modelling, specs
+from engine.transaction import Conflict, unit_of_work
+
+from .api import ApiError, bp
+from .modeller import EDITORS, save
+
+
+def _owner() -> None:
+    if g.user.post not in EDITORS:
+        raise ApiError(403, "Only a Process Owner may read or change process definitions.")
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    return body
+
+
+def _fail(exc: modelling.ModellingError):
+    errors = [p.as_json() for p in getattr(exc, "problems", [])]
+    message = "The diagram cannot be deployed: put right the problems listed." if errors else str(exc)
+    return ApiError(exc.status, message, errors)
+
+
+def _version_json(v: dict) -> dict:
+    return {"version": v["version"], "deployed_by": v["deployed_by"],
+            "deployed_at": v["deployed_at"].isoformat() if v["deployed_at"] else None,
+            "current": v["is_current"], "running_instances": v["running"],
+            "instances_by_status": v["statuses"]}
+
+
+@bp.get("/definitions")
+def definitions():
+    _owner()
+    return jsonify({"definitions": [{
+        "process": p["key"], "name": p["name"], "current_version": p["current_version"],
+        "draft": p["draft"].content_hash if p["draft"] else None,
+        "versions": [_version_json(v) for v in p["versions"]]} for p in modelling.overview()]})
+
+
+@bp.get("/definitions/<key>/draft")
+def read_draft(key):
+    """The diagram an editor would open (the draft, else the current version)
+    and the base hash to save it against."""
+    _owner()
+    try:
+        source = modelling.editor_source(key)
+    except modelling.NotFound as exc:
+        raise ApiError(404, str(exc)) from exc
+    return jsonify({"process": key, "xml": source["xml"], "base": source["base"],
+                    "source": source["source"]})
+
+
+@bp.post("/definitions/<key>/drafts")
+def save_draft(key):
+    _owner()
+    body = _body()
+    xml = body.get("xml")
+    if not isinstance(xml, str) or not xml.strip():
+        raise ApiError(400, "Send the diagram as 'xml' and the hash you opened as 'base'.")
+    try:
+        draft = save(key, xml, body.get("base"), g.user)
+    except modelling.Changed as exc:  # the diagram changed since 'base': theirs stays, this is kept
+        return jsonify({"error": str(exc), "copy": exc.copy_id}), 409
+    except modelling.ModellingError as exc:
+        raise _fail(exc) from exc
+    return jsonify({"process": key, "hash": draft.content_hash}), 201
+
+
+@bp.post("/definitions/<key>/validation")
+def validate(key):
+    """Problems with the posted diagram (or the saved draft, if none is sent)."""
+    _owner()
+    body = request.get_json(silent=True) or {}
+    xml = body.get("xml") if isinstance(body, dict) else None
+    if xml is None:
+        draft = modelling.open_draft(key)
+        if draft is None:
+            raise ApiError(404, f"There is no draft of {key}; send the diagram as 'xml'.")
+        xml = draft.bpmn_xml
+    try:
+        problems = modelling.check(xml, key)
+    except modelling.ModellingError as exc:
+        raise _fail(exc) from exc
+    return jsonify({"valid": not problems, "problems": [p.as_json() for p in problems]})
+
+
+@bp.post("/definitions/<key>/deploy")
+def deploy(key):
+    """Deploy the saved draft whose hash is 'base'."""
+    _owner()
+    body = _body()
+    try:
+        with unit_of_work():
+            deployed = modelling.deploy_draft(key, body.get("base") or "", g.user)
+            out = [{"process": d.process_key, "version": d.version, "current": d.is_current}
+                   for d in deployed]
+    except modelling.ModellingError as exc:
+        raise _fail(exc) from exc
+    except Conflict as exc:
+        raise ApiError(409, "Someone changed this process at the same moment; try again.") from exc
+    return jsonify({"deployed": out}), 201
+
+
+@bp.post("/definitions/<key>/migrations")
+def migrate(key):
+    """?dry_run=1: which running instances can move to the current version,
+    and why the others cannot.  Otherwise move the listed 'instances'."""
+    _owner()
+    target = specs.current(key)
+    if target is None:
+        raise ApiError(404, f"There is no deployed process called {key}.")
+    if request.args.get("dry_run", "").lower() in ("1", "true", "yes"):
+        plan = migration.plan(key, target)
+        return jsonify({"process": key, "to_version": target.version, "dry_run": True,
+                        "instances": [m.as_json() for m in plan]})
+    body = _body()
+    ids = body.get("instances")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise ApiError(400, "Send the ids of the instances to move as 'instances' (a list of numbers).")
+    try:
+        with unit_of_work():
+            moved, refused = migration.migrate(key, target, ids, g.user)
+    except migration.MigrationError as exc:
+        raise ApiError(400, str(exc)) from exc
+    except Conflict as exc:
+        raise ApiError(409, "An instance changed while it was being moved, so none was moved; "
+                            "look again (dry run) and try again.") from exc
+    return jsonify({"process": key, "to_version": target.version, "dry_run": False,
+                    "moved": [m.as_json() for m in moved], "refused": [m.as_json() for m in refused]})
