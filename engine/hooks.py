@@ -27,6 +27,9 @@ HOOKS = {
     "panel_booking.heard": "engine.bookings:heard_hook",
     "panel_booking.decided": "engine.bookings:decided_hook",
     "panel_booking.cancel": "engine.bookings:cancel_hook",
+    # engine/sittings.py: the Children's Resource Panel's cancelled sittings,
+    # so the booking script that follows skips them (Panels §1).
+    "resource_panel.cancelled_sittings": "engine.sittings:resource_panel_cancelled",
 }
 
 

@@ -19,7 +19,7 @@ from processes import calendar, clock, posts
 
 from . import audit, authz, cache, documents, forms, hooks, specs
 from .db import db
-from .models import AgendaItem, Case, Document, PanelSitting, ProcessInstance, Task, Timer, Unit, User
+from .models import AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
 from .scripting import script_engine
 from .serialization import dump_state, load_state
 from .timeutil import from_db, to_db, utcnow
@@ -193,7 +193,6 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
         spiff_task.data[key] = data
     else:
         spiff_task.data.update(data)
-    spiff_task.data.update(_cancelled_sittings(props))
     _share(workflow, spiff_task, shared)
     spiff_task.run()
     done = db.session.execute(Task.__table__.update().where(
@@ -272,20 +271,6 @@ def _rule_problems(props: dict, data: dict, task_data: dict) -> list[str]:
         return []
     check = _ENGINE.environment.evaluate(expression, dict(task_data))
     return [str(p) for p in check(data) or []]
-
-
-def _cancelled_sittings(props: dict) -> dict:
-    """For a task after which a case is booked onto a panel (property
-    cancelledSittingsOf, the panel's name): the panel's cancelled sittings
-    from today, as `cancelled_sittings`, so the booking script skips them.
-    The rules in processes/ stay pure; only this reads the panel_sitting table."""
-    panel = props.get("cancelledSittingsOf")
-    if not panel:
-        return {}
-    dates = db.session.scalars(select(PanelSitting.sitting_on).where(
-        PanelSitting.panel == panel, PanelSitting.cancelled.is_(True),
-        PanelSitting.sitting_on >= clock.now().date())).all()
-    return {"cancelled_sittings": sorted(clock.as_date(d).isoformat() for d in dates)}
 
 
 def _share(workflow: BpmnWorkflow, spiff_task, updates: dict) -> None:
