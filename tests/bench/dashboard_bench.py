@@ -3,29 +3,33 @@
 
     python -m tests.bench.dashboard_bench [--sizes 10000,100000,1000000]
         [--backends sqlite,postgresql] [--runs 5] [--tasks 10] [--per-day 300]
-        [--compare] [--explain]
+        [--state-bytes 4500] [--compare] [--explain] [--keep]
 
-The data (tests/bench/dashboard_bench.py's generator, bulk inserts: executemany
-on SQLite, COPY on PostgreSQL) is a steady-state service: `--per-day` processes
-start each day (300), each lasts an exponentially distributed 20 days on
-average, so a larger database holds a longer history rather than more open
-work — 10k instances are the last five weeks, 1M are nine years.  Of the open
-ones 2% are in error and 1% suspended; one old instance in 2,000 was forgotten
-and is still running; half have a process deadline; a fifth wait on a timer
-(2% of those overdue); each instance has `--tasks` task rows on average
-(completed, cancelled, and one or two ready while it is open); tasks are due
-1-10 days after they open (70%); cases hold four instances each over 60 units
-in the eleven services.  The snapshot column is left empty: the dashboard
-never reads it.
+The data is a steady-state service: `--per-day` processes start each day
+(300), each lasts an exponentially distributed 20 days on average, so a larger
+database holds a longer history rather than more open work — 10k instances
+are the last five weeks, 1M are nine years.  Of the open ones 2% are in error
+and 1% suspended; one old instance in 2,000 was forgotten and is still
+running; half have a process deadline; a fifth wait on a timer (2% of those
+overdue); each instance has `--tasks` task rows on average (completed,
+cancelled, and one or two ready while it is open; derived from the instances
+inside the database, TASKS_SQL); 70% of tasks are due 1-9 days after they
+open; cases hold four instances each over 70 units in the eleven services.
+On SQLite each instance carries a `--state-bytes` snapshot, as real ones
+(4-13 KB) do; PostgreSQL keeps such values out of the row (TOAST), so there
+it gets a placeholder.  Instances and timers are generated in Python and
+bulk-inserted (executemany on SQLite, COPY on PostgreSQL).
 
 The database grows in place from one size to the next: the secondary indexes
-are dropped, the rows appended, the indexes created again and ANALYZE run, as
-after a bulk import.  At each size every query runs once to warm up and
-`--runs` times timed; the median is reported, for two scopes: the Assistant
-Director (everything) and a Group Manager (one service, CIN).  `--compare`
-also times every query without the dashboard's indexes (the migration
-b7d41c9e2f63 adds them), to show what they buy.  `--explain` prints each
-query's plan at the largest size.
+are dropped, the rows appended, the indexes created again and ANALYZE run
+(VACUUM ANALYZE on PostgreSQL, as autovacuum would), as after a bulk import;
+the two databases load at the same time, one core each.  At each size every
+query runs once to warm up and `--runs` times timed, one database at a time;
+the median is reported, for two scopes: the Assistant Director (everything)
+and a Group Manager (one service, CIN).  `--compare` also times every query
+without the dashboard's indexes (the migration b7d41c9e2f63 adds them), to
+show what they buy.  `--explain` prints some plans at the largest size;
+`--keep` keeps the SQLite file for a closer look.
 
 Everything is written to a temp dir and a throwaway PostgreSQL cluster
 (tests/pg.py); nothing in the repository changes.
