@@ -106,7 +106,7 @@ class ProcessInstance(db.Model):
         # open instances (counts, deadlines, no progress) and the 12-week chart
         # (started, ended).  They cover the columns read, so the rows (with
         # their snapshots) are not visited: the history costs nothing.
-        Index("ix_instance_open", "status", "process_key", "service", "unit_id", "updated_at", "due_at",
+        Index("ix_instance_open", "status", "service", "unit_id", "process_key", "updated_at", "due_at",
               "started_at", "priority"),
         Index("ix_instance_started", "started_at", "process_key", "service"),
         Index("ix_instance_ended", "completed_at", "status", "process_key", "service", "due_at", "started_at"),
