@@ -536,6 +536,7 @@ def time_queries(backend: Backend, shape: Shape, runs: int) -> dict:
 def explain(backend: Backend, shape: Shape) -> None:
     r = dashboard.rules()
     with backend.app.app_context():
+        dashboard.serial_plans()   # the plans the pages get
         scope = dashboard.Scope(everything=True)
         for label, query in (("counts: overdue", dashboard.overdue_counts(scope, r)),
                              ("counts: stuck", dashboard.stuck_counts(scope, r)),
