@@ -251,6 +251,18 @@ def _due_range(column, f: Filters) -> list:
     return out
 
 
+def _filtered(process_key, priority, opened_at, due_at, r: Rules, f: Filters) -> list:
+    """The filters tasks and instances share, on the given columns."""
+    out = []
+    if f.process:
+        out.append(process_key == f.process)
+    if f.priority:
+        out.append(priority == f.priority)
+    if f.min_age_days:
+        out.append(opened_at <= r.now - timedelta(days=f.min_age_days))
+    return out + _due_range(due_at, f)
+
+
 # ---------------------------------------------------------------- overdue list
 
 OVERDUE_SORTS = ("due", "created", "priority", "process", "unit", "post", "name")
@@ -276,31 +288,19 @@ def _overdue_keys(scope: Scope, r: Rules, f: Filters, sort: str | None):
     task_where = [Task.state == READY, Task.due_at < r.now]
     if (w := _task_scope(scope)) is not None:
         task_where.append(w)
-    if f.process:
-        task_where.append(Task.process_key == f.process)
+    task_where += _filtered(Task.process_key, Task.priority, Task.created_at, Task.due_at, r, f)
     if f.unit_id:
         task_where.append(Task.unit_id == f.unit_id)
     if f.post:
         task_where.append(Task.post == f.post)
-    if f.priority:
-        task_where.append(Task.priority == f.priority)
-    if f.min_age_days:
-        task_where.append(Task.created_at <= r.now - timedelta(days=f.min_age_days))
-    task_where += _due_range(Task.due_at, f)
     tasks = select(literal("task").label("kind"), Task.id.label("task_id"), Task.instance_id.label("instance_id"),
                    Task.due_at.label("due_at"), *sort_value(_TASK_SORT, Task.unit_id)).where(*task_where)
     if f.post:  # a process deadline belongs to no post
         return tasks.subquery("overdue")
 
     pi = ProcessInstance
-    deadline_where = [pi.status.in_(OPEN), pi.due_at < r.now]
-    if f.process:
-        deadline_where.append(pi.process_key == f.process)
-    if f.priority:
-        deadline_where.append(pi.priority == f.priority)
-    if f.min_age_days:
-        deadline_where.append(pi.started_at <= r.now - timedelta(days=f.min_age_days))
-    deadline_where += _due_range(pi.due_at, f)
+    deadline_where = [pi.status.in_(OPEN), pi.due_at < r.now,
+                      *_filtered(pi.process_key, pi.priority, pi.started_at, pi.due_at, r, f)]
     deadlines = select(literal("process").label("kind"), null().label("task_id"), pi.id.label("instance_id"),
                        pi.due_at.label("due_at"), *sort_value(_DEADLINE_SORT, pi.unit_id))
     if (scoped := _instance_scope(scope)) is not None:
@@ -419,16 +419,9 @@ def _stuck_keys(scope: Scope, r: Rules, f: Filters, sort: str | None):
         query = query.where(scoped)
     if f.unit_id:
         query = query.where(pi.unit_id == f.unit_id)
-    if f.process:
-        query = query.where(pi.process_key == f.process)
-    if f.priority:
-        query = query.where(pi.priority == f.priority)
-    if f.min_age_days:
-        query = query.where(pi.started_at <= r.now - timedelta(days=f.min_age_days))
+    query = query.where(*_filtered(pi.process_key, pi.priority, pi.started_at, pi.due_at, r, f))
     if f.post:
         query = query.where(exists().where(Task.instance_id == pi.id, Task.state == READY, Task.post == f.post))
-    for condition in _due_range(pi.due_at, f):
-        query = query.where(condition)
     return query.subquery("stuck")
 
 

@@ -1,4 +1,6 @@
 """Form schemas: validation with messages a practitioner understands."""
+import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,7 +57,10 @@ def _message(error, schema: dict) -> FieldError:
     name = str(path[0]) if path else ""
     prop = props.get(name, {})
     title = field_title(schema, name) if name else "The form"
-    custom = prop.get("x-errors", {}).get(error.validator)
+    messages = prop.get("x-errors", {})
+    # a choice checked as enum (above) keeps a message written for its oneOf/anyOf
+    custom = messages.get(error.validator) or (
+        error.validator == "enum" and (messages.get("oneOf") or messages.get("anyOf")))
     if custom:
         return FieldError(name, custom)
     v = error.validator_value
@@ -84,9 +89,57 @@ def _message(error, schema: dict) -> FieldError:
     return FieldError(name, text() if text else f"‘{title}’: {error.message}")
 
 
+# A choice is written as oneOf/anyOf of {const, title} (the titles label the
+# radios and checkboxes), which jsonschema checks by trying each alternative
+# in turn: most of a form's validation time.  For checking, such a list means
+# exactly enum of the consts (oneOf too, when the consts differ), so each
+# schema is checked through a copy with enums, made once.
+_ANNOTATIONS = {"const", "title", "description"}
+_VALIDATORS: "OrderedDict[int, tuple[dict, Draft202012Validator]]" = OrderedDict()
+_MAX_VALIDATORS = 512
+
+
+def _as_enum(alternatives, keyword: str):
+    if not isinstance(alternatives, list) or not alternatives or not all(
+            isinstance(a, dict) and "const" in a and set(a) <= _ANNOTATIONS for a in alternatives):
+        return None
+    values = [a["const"] for a in alternatives]
+    if keyword == "oneOf" and len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+        return None   # a value listed twice matches two: oneOf refuses it, enum would not
+    return values
+
+
+def _for_checking(node):
+    if isinstance(node, list):
+        return [_for_checking(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _for_checking(v) for k, v in node.items()}
+    for keyword in ("oneOf", "anyOf"):
+        values = _as_enum(out.get(keyword), keyword)
+        if values is not None and "enum" not in out:
+            del out[keyword]
+            out["enum"] = values
+    return out
+
+
+def _validator(schema: dict) -> Draft202012Validator:
+    """The schema's validator, made once per schema object (the deployed
+    forms live as long as their definition version is loaded)."""
+    entry = _VALIDATORS.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        _VALIDATORS.move_to_end(id(schema))
+        return entry[1]
+    validator = Draft202012Validator(_for_checking(schema), format_checker=_CHECKER)
+    _VALIDATORS[id(schema)] = (schema, validator)
+    while len(_VALIDATORS) > _MAX_VALIDATORS:
+        _VALIDATORS.popitem(last=False)
+    return validator
+
+
 def validate(schema: dict, data: dict) -> list[FieldError]:
     """Every problem with `data`, one per field, in the order of the form."""
-    validator = Draft202012Validator(schema, format_checker=_CHECKER)
+    validator = _validator(schema)
     errors: dict[str, FieldError] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         found = _missing(error, schema) if error.validator == "required" else [_message(error, schema)]

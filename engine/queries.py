@@ -5,7 +5,8 @@ from uuid import UUID
 
 from processes import clock
 
-from sqlalchemy import case as sql_case, select
+from sqlalchemy import bindparam, case as sql_case, select
+from sqlalchemy.orm import aliased
 
 from . import authz, cache, forms, specs
 from .db import db
@@ -54,6 +55,41 @@ def running_instance(case_id: int, process_key: str) -> ProcessInstance | None:
 def case_documents(case_id: int):
     return db.session.scalars(select(Document).where(Document.case_id == case_id)
                               .order_by(Document.uploaded_at.desc(), Document.id.desc())).all()
+
+
+_COMPLETER = aliased(User)
+# Task rows for the API, with the case's reference and the completer's name in
+# the same statement (no lazy load per task); built once, as on the hot path.
+_TASK_ROWS = (select(*Task.__table__.c, Case.reference.label("case_reference"),
+                     _COMPLETER.name.label("completed_by_name"))
+              .outerjoin(Case, Case.id == Task.case_id)
+              .outerjoin(_COMPLETER, _COMPLETER.id == Task.completed_by_id))
+_INSTANCE_TASK_ROWS = _TASK_ROWS.where(Task.instance_id == bindparam("instance_id")).order_by(Task.created_at)
+_INSTANCE = ProcessInstance.__table__
+_INSTANCE_ROW = select(*[c for c in _INSTANCE.c if c.key != "state"]).where(_INSTANCE.c.id == bindparam("id"))
+
+
+_TASK_ROW = _TASK_ROWS.where(Task.id == bindparam("task_id"))
+
+
+def task_row(task_id: str):
+    return db.session.execute(_TASK_ROW, {"task_id": task_id}).first()
+
+
+def instance_task_rows(instance_id: int):
+    return db.session.execute(_INSTANCE_TASK_ROWS, {"instance_id": instance_id}).all()
+
+
+def open_task_rows_for(user: User, limit: int = 200):
+    return db.session.execute(
+        _TASK_ROWS.where(Task.state == "ready", authz.task_clause(user))
+        .order_by(Task.due_at.is_(None), Task.due_at, Task.priority.is_(None), Task.priority)
+        .limit(limit)).all()
+
+
+def instance_row(instance_id: int):
+    """An instance's columns without its snapshot (for the API's answers)."""
+    return db.session.execute(_INSTANCE_ROW, {"id": instance_id}).first()
 
 
 def instance_tasks(instance_id: int):

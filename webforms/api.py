@@ -39,28 +39,31 @@ def _iso(value):
     return from_db(value).isoformat() if value else None
 
 
-def task_json(task: Task) -> dict:
+def task_json(task) -> dict:
+    """A task row (queries.instance_task_rows, open_task_rows_for) as JSON."""
     return {
         "id": task.id, "name": task.name, "element": task.element_id,
         "process": task.process_key, "instance_id": task.instance_id, "case_id": task.case_id,
-        "case_reference": task.case.reference if task.case else None,
+        "case_reference": task.case_reference,
         "post": task.post, "state": task.state, "priority": task.priority,
         "due_at": _iso(task.due_at), "created_at": _iso(task.created_at),
-        "completed_by": task.completed_by.name if task.completed_by else None,
+        "completed_by": task.completed_by_name,
         "completed_at": _iso(task.completed_at), "form": task.form,
     }
 
 
-def instance_json(instance: ProcessInstance, with_data=True) -> dict:
+def instance_json(instance_id: int, with_data=True) -> dict:
+    """From the materialised rows; the workflow is read only for its data."""
+    instance = queries.instance_row(instance_id)
     body = {
         "id": instance.id, "process": instance.process_key,
         "version": specs.loaded_by_id(instance.definition_id).version, "case_id": instance.case_id,
         "status": instance.status, "error": instance.error,
         "started_at": _iso(instance.started_at), "completed_at": _iso(instance.completed_at),
-        "tasks": [task_json(t) for t in queries.instance_tasks(instance.id)],
+        "tasks": [task_json(t) for t in queries.instance_task_rows(instance.id)],
     }
     if with_data:
-        body["data"] = queries.instance_data(instance)
+        body["data"] = queries.instance_data(db.session.get(ProcessInstance, instance_id))
     return body
 
 
@@ -78,7 +81,7 @@ def openapi():
 
 @bp.get("/tasks")
 def list_tasks():
-    return jsonify({"tasks": [task_json(t) for t in queries.open_tasks_for(g.user)]})
+    return jsonify({"tasks": [task_json(t) for t in queries.open_task_rows_for(g.user)]})
 
 
 def _visible_task(task_id: str) -> Task:
@@ -92,7 +95,7 @@ def _visible_task(task_id: str) -> Task:
 def read_task(task_id):
     task = _visible_task(task_id)
     schema, data = queries.task_form(task)
-    return jsonify({**task_json(task), "form_schema": schema, "data": data})
+    return jsonify({**task_json(queries.task_row(task.id)), "form_schema": schema, "data": data})
 
 
 @bp.post("/tasks/<task_id>/complete")
@@ -101,11 +104,11 @@ def complete(task_id):
     data = body.get("data")
     if not isinstance(data, dict):
         raise ApiError(400, "Send the form answers as an object in 'data'.")
-    _visible_task(task_id)
+    # complete_task checks who is asking (404 for a task not theirs to see)
     try:
         with unit_of_work():
-            task = runtime.complete_task(task_id, g.user, data,
-                                         override_reason=body.get("override_reason"))
+            instance_id = runtime.complete_task(task_id, g.user, data,
+                                                override_reason=body.get("override_reason")).instance_id
     except runtime.Invalid as exc:
         errors = [{"field": e.field, "message": e.message} for e in exc.errors]
         errors += [{"field": None, "message": p, "can_override": exc.can_override}
@@ -115,7 +118,7 @@ def complete(task_id):
         raise ApiError(409, str(runtime.explain_conflict(task_id))) from exc
     except runtime.EngineError as exc:
         raise ApiError(exc.status, str(exc)) from exc
-    return jsonify(instance_json(db.session.get(ProcessInstance, task.instance_id), with_data=False))
+    return jsonify(instance_json(instance_id, with_data=False))
 
 
 @bp.post("/instances")
@@ -135,7 +138,7 @@ def start_instance():
         raise ApiError(409, refusal)
     with unit_of_work():
         instance = runtime.start_instance(process, case, g.user)
-    return jsonify(instance_json(instance)), 201
+    return jsonify(instance_json(instance.id)), 201
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -143,4 +146,4 @@ def read_instance(instance_id):
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None or instance.case is None or queries.visible_case(g.user, instance.case_id) is None:
         raise ApiError(404, "There is no such process instance, or it is not yours to see.")
-    return jsonify(instance_json(instance))
+    return jsonify(instance_json(instance.id))

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine import audit
@@ -13,6 +13,8 @@ from engine.models import User
 from engine.transaction import unit_of_work
 
 bp = Blueprint("auth", __name__)
+# asked on every API request: built once
+_BY_TOKEN = select(User).where(User.api_token_hash == bindparam("digest"), User.active == True)  # noqa: E712
 
 
 def hash_password(password: str) -> str:
@@ -36,8 +38,7 @@ def load_user():
     header = request.headers.get("Authorization", "")
     if request.blueprint == "api":
         if header.startswith("Bearer "):
-            g.user = db.session.scalar(select(User).filter_by(
-                api_token_hash=token_digest(header[7:].strip()), active=True))
+            g.user = db.session.scalar(_BY_TOKEN, {"digest": token_digest(header[7:].strip())})
         return
     user_id = session.get("user_id")
     if user_id is not None:

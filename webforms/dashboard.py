@@ -176,30 +176,30 @@ def dashboard_page():
                            chart=dashboard.chart(scope, r), rules=r, **_common(scope))
 
 
+def _list_page(view: str, default_sort: str, sorts: tuple, page_of, csv_endpoint: str):
+    """The overdue and stuck lists: filters from the query string, one page,
+    sort links, paging and the CSV link with the same filters."""
+    scope, r = _scope(), _rules()
+    f, errors = _filters(default_sort, sorts)
+    page = page_of(scope, r, f)
+    endpoint = f"manage.{view}"
+    return render_template("dashboard.html", view=view, page=page, filters=f, errors=errors,
+                           sorts={key: _sort_link(endpoint, key, f) for key in sorts},
+                           pagination=_pagination(endpoint, page), rules=r,
+                           csv_url=url_for(csv_endpoint, **_query_args(page=None)),
+                           **_common(scope)), 400 if errors else 200
+
+
 @bp.route("/overdue")
 @post_required(*DASHBOARD_POSTS)
 def overdue():
-    scope, r = _scope(), _rules()
-    f, errors = _filters("due", dashboard.OVERDUE_SORTS)
-    page = dashboard.overdue_page(scope, r, f)
-    sorts = {key: _sort_link("manage.overdue", key, f) for key in dashboard.OVERDUE_SORTS}
-    return render_template("dashboard.html", view="overdue", page=page, filters=f, errors=errors,
-                           sorts=sorts, pagination=_pagination("manage.overdue", page), rules=r,
-                           csv_url=url_for("manage.overdue_csv", **_query_args(page=None)),
-                           **_common(scope)), 400 if errors else 200
+    return _list_page("overdue", "due", dashboard.OVERDUE_SORTS, dashboard.overdue_page, "manage.overdue_csv")
 
 
 @bp.route("/stuck")
 @post_required(*DASHBOARD_POSTS)
 def stuck():
-    scope, r = _scope(), _rules()
-    f, errors = _filters("since", dashboard.STUCK_SORTS)
-    page = dashboard.stuck_page(scope, r, f)
-    sorts = {key: _sort_link("manage.stuck", key, f) for key in dashboard.STUCK_SORTS}
-    return render_template("dashboard.html", view="stuck", page=page, filters=f, errors=errors,
-                           sorts=sorts, pagination=_pagination("manage.stuck", page), rules=r,
-                           csv_url=url_for("manage.stuck_csv", **_query_args(page=None)),
-                           **_common(scope)), 400 if errors else 200
+    return _list_page("stuck", "since", dashboard.STUCK_SORTS, dashboard.stuck_page, "manage.stuck_csv")
 
 
 # ---------------------------------------------------------------- CSV
