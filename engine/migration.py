@@ -24,7 +24,7 @@ from . import audit, specs
 from .db import db
 from .models import ProcessDefinition, ProcessInstance, Task
 from .scripting import script_engine
-from .serialization import REGISTRY, dump_state, load_state
+from .serialization import REGISTRY, dump_state, load_state, state_dict
 
 _ENGINE = script_engine()
 OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -102,7 +102,7 @@ def _prune(dct: dict) -> dict:
 
 def why_not(state: bytes, old, new, version: int) -> str | None:
     """Why an instance in `state` (on `old`) cannot move to `new`, or None."""
-    dct = _prune(orjson.loads(state))
+    dct = _prune(state_dict(state))
     for tasks, old_spec, new_spec, sub_name in _scopes(dct, old, new):
         if new_spec is None:
             return f"It is inside the sub-process {sub_name}, which version {version} does not have."
@@ -125,7 +125,7 @@ def why_not(state: bytes, old, new, version: int) -> str | None:
 
 def rebuild(state: bytes, new) -> BpmnWorkflow:
     """The instance's workflow on the new spec, predicted afresh."""
-    workflow = REGISTRY.restore(_prune(orjson.loads(state)), spec=new.spec,
+    workflow = REGISTRY.restore(_prune(state_dict(state)), spec=new.spec,
                                 subprocess_specs=new.subprocess_specs)
     workflow.script_engine = _ENGINE
     for each in [workflow, *workflow.subprocesses.values()]:
@@ -134,7 +134,7 @@ def rebuild(state: bytes, new) -> BpmnWorkflow:
 
 
 def _open_steps(state: bytes, loaded) -> list[str]:
-    dct = orjson.loads(state)
+    dct = state_dict(state)
     out = []
     for tasks, old_spec, _new, _name in _scopes(dct, loaded, loaded):
         for task in tasks.values():

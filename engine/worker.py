@@ -43,7 +43,7 @@ def fire_due_timers(limit: int = 100) -> int:
                     skipped.add(timer.id)
                     continue
                 fired += runtime.fire_timers(instance)
-                if db.session.get(Timer, timer.id).fired_at is None:
+                if db.session.scalar(select(Timer.fired_at).where(Timer.id == timer.id)) is None:
                     skipped.add(timer.id)  # not yet due by the engine's clock
         except Conflict:
             continue  # a person moved the instance on meanwhile; try again next round
@@ -52,6 +52,15 @@ def fire_due_timers(limit: int = 100) -> int:
             if timer is not None:
                 skipped.add(timer.id)
     return fired
+
+
+def checkpoint() -> None:
+    """SQLite: copy the write-ahead log into the database here, off the
+    requests' path (webforms/__init__.py).  PASSIVE never waits for, nor
+    blocks, readers and writers."""
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def run(interval: float = 1.0, once: bool = False) -> None:
@@ -69,6 +78,7 @@ def run(interval: float = 1.0, once: bool = False) -> None:
         if count:
             log.info("fired %d timer(s)", count)
         db.session.remove()
+        checkpoint()
         if once:
             break
         time.sleep(interval)
