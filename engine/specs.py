@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -188,6 +188,10 @@ def loaded_by_id(definition_id: int) -> LoadedSpec:
     return cached
 
 
+# asked on every start: built once
+_CURRENT = select(ProcessDefinition).where(ProcessDefinition.process_key == bindparam("process_key"),
+                                           ProcessDefinition.is_current == True)  # noqa: E712
+
+
 def current(process_key: str) -> ProcessDefinition | None:
-    return db.session.scalar(select(ProcessDefinition).filter_by(
-        process_key=process_key, is_current=True))
+    return db.session.scalar(_CURRENT, {"process_key": process_key})
