@@ -21,8 +21,52 @@ def working_days_late(due_at) -> int:
     return max(1, calendar.working_days_between(from_db(due_at), clock.now()))
 
 
+# What an audit event's action code means, as a person reads it in a trail.
+AUDIT_LABELS = {
+    "agenda.case_moved": "Case moved to another sitting",
+    "case.transferred": "Case transferred",
+    "data.amended": "Process data changed",
+    "document.uploaded": "Paper uploaded",
+    "form.saved": "Form saved",
+    "instance.cancelled": "Process cancelled",
+    "instance.completed": "Process completed",
+    "instance.error": "Step failed",
+    "instance.migrated": "Moved to another version",
+    "instance.moved_back": "Moved back",
+    "instance.resumed": "Process resumed",
+    "instance.retried": "Failed step retried",
+    "instance.started": "Process started",
+    "instance.suspended": "Process suspended",
+    "panel.date_added": "Panel date added",
+    "panel.date_cancelled": "Panel date cancelled",
+    "panel.place_freed": "Panel place freed",
+    "panel.place_offered": "Panel place offered",
+    "panel.reserve_reordered": "Reserve list reordered",
+    "panel.sitting_cancelled": "Sitting cancelled",
+    "panel.timetable_published": "Panel timetable published",
+    "process.deployed": "Process version deployed",
+    "process.draft_conflict": "Draft saved as a copy (edited by someone else)",
+    "process.draft_discarded": "Draft discarded",
+    "process.draft_saved": "Draft saved",
+    "process.migrated": "Instances moved to another version",
+    "process.uploaded": "Diagram uploaded",
+    "rule.overridden": "Rule overridden",
+    "task.completed": "Task completed",
+    "task.escalated": "Task escalated",
+    "task.reassigned": "Task reassigned",
+    "task.unclaimed": "Task given back to its post",
+    "timer.fired": "Timer fired",
+    "user.signed_in": "Signed in",
+}
+
+
+def audit_label(action: str) -> str:
+    return AUDIT_LABELS.get(action, action)
+
+
 def register(app):
     app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["audit_label"] = audit_label
     app.jinja_env.globals["is_overdue"] = is_overdue
     app.jinja_env.globals["working_days_late"] = working_days_late
     register_form_helpers(app)

@@ -194,7 +194,7 @@ def test_cin_case_moves_to_lac_after_the_conditions_are_met_and_lac_accepts(brow
     expect(summary_value(page, "Service")).to_have_text("LAC")
     expect(summary_value(page, "Unit")).to_have_text("LAC Unit 1")
     audit = page.locator("#audit")
-    moved = audit.get_by_role("row").filter(has_text="case.transferred")
+    moved = audit.get_by_role("row").filter(has_text="Case transferred")
     expect(moved).to_have_count(1)
     expect(moved).to_contain_text("Demo Consultant Social Worker (LAC)")
     expect(moved).to_contain_text(f"{ROUTE}, accepted by the receiving unit: {REASON}")

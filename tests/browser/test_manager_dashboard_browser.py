@@ -70,7 +70,7 @@ def test_manager_finds_an_overdue_task_and_reassigns_it(browser_page: Page, data
     expect(diagram.locator('[data-element-id="Task_complete_referral"].cf-current')).to_have_count(1)
     expect(diagram.locator('[data-element-id="StartEvent_referral"].cf-done')).to_have_count(1)
     expect(diagram.locator(".cf-heat")).to_contain_text(["1"])
-    expect(page.locator("#history")).to_contain_text("instance.started")
+    expect(page.locator("#history")).to_contain_text("Process started")
 
     # Reassign: without a reason, the error summary says so.
     page.get_by_text("Reassign ‘Complete JARP referral’").click()
@@ -91,7 +91,7 @@ def test_manager_finds_an_overdue_task_and_reassigns_it(browser_page: Page, data
     banner = page.get_by_role("alert").filter(has=page.get_by_role("heading", name="Done"))
     expect(banner).to_contain_text("‘Complete JARP referral’ is now assigned to Demo Consultant Social Worker.")
     expect(page.locator("#open-tasks")).to_contain_text("Demo Consultant Social Worker (Social Worker)")
-    expect(page.locator("#history")).to_contain_text("task.reassigned: Complete JARP referral")
+    expect(page.locator("#history")).to_contain_text("Task reassigned: Complete JARP referral")
     expect(page.locator("#history")).to_contain_text("Amira's social worker is on leave this week")
 
     # The consultant finds it in their tasks, still marked overdue.

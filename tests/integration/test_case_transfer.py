@@ -292,7 +292,7 @@ def test_completed_transfer_moves_the_case_to_the_new_unit_and_out_of_the_old_on
     facts = summary_rows(response)
     assert (facts["Service"], facts["Unit"]) == ("LAC", "LAC Unit 1")
     trail = text(response)
-    assert "case.transferred" in trail
+    assert "Case transferred" in trail
     assert "The case has reached its point of transfer." in trail       # the reason, in the trail
     assert case_page(client, app, "social-worker-lac", "CIN-0001").status_code == 200
     for old_unit in ("social-worker", "consultant-social-worker"):
@@ -620,7 +620,7 @@ def test_route_rule_is_refused_in_plain_words_and_the_deciding_post_may_override
     assert event.detail == {"rules": [spec.problem]}
     assert event.element_name == "Record the transfer conditions"
     trail = text(case_page(client, app, r.sender, r.reference))
-    assert "rule.overridden: Record the transfer conditions" in trail
+    assert "Rule overridden: Record the transfer conditions" in trail
     assert OVERRIDE_REASON in trail
     # the transfer went on
     if r.receiver:
@@ -871,7 +871,7 @@ def test_group_managers_decision_that_the_case_stays_is_final(client, app):
     assert case_row(app, r.reference) == {"service": "CIN", "unit": "CIN Unit 1"}
     assert audit_events(app, r.reference, "case.transferred") == []
     trail = text(case_page(client, app, "group-manager", r.reference))
-    assert "task.completed: Group Managers decide" in trail
+    assert "Task completed: Group Managers decide" in trail
 
 
 @freeze_time(REQUESTED_AT)

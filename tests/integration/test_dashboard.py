@@ -252,8 +252,8 @@ def test_instance_page_shows_the_path_the_failure_and_the_history(app, client):
     assert {"StartEvent_1", "Task_prepare"} <= set(diagram["done"])
     assert 'id="Task_prepare"' in diagram["xml"]
     history = soup.select_one("#history").get_text(" ", strip=True)
-    assert "instance.started" in history and "task.completed: Prepare the figures" in history
-    assert "instance.error" in history
+    assert "Process started" in history and "Task completed: Prepare the figures" in history
+    assert "Step failed" in history
     assert '"case"' in soup.select_one("#current-data").get_text()
     assert soup.select_one("form[action$='/retry']") is not None
 

@@ -26,7 +26,7 @@ def test_a_paper_is_uploaded_listed_and_downloaded(client, app):
     case_page = client.get(f"/cases/{case_id(app)}")
     row = page(case_page).select_one("#documents tbody tr").get_text(" ", strip=True)
     assert "Genogram" in row and "genogram.pdf" in row
-    assert "document.uploaded: Genogram: genogram.pdf" in text(case_page)
+    assert "Paper uploaded: Genogram: genogram.pdf" in text(case_page)
     link = page(case_page).select_one("#documents a")["href"]
     download = client.get(link)
     assert download.status_code == 200

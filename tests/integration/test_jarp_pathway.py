@@ -111,9 +111,9 @@ def test_every_step_is_in_the_case_audit_trail(client, app):
         complete_as(client, "jarp-co-ordinator", app, "Task_record_decision", CARRY_OVER)
     sign_in(client, "social-worker")
     trail = text(client.get(f"/cases/{case_id(app)}"))
-    assert "instance.started: JARP referral" in trail
-    assert "task.completed: Complete JARP referral" in trail
-    assert "task.completed: Record JARP decision" in trail
+    assert "Process started: JARP referral" in trail
+    assert "Task completed: Complete JARP referral" in trail
+    assert "Task completed: Record JARP decision" in trail
     with app.app_context():
         actors = {e.actor_name for e in db.session.scalars(select(AuditEvent)
                                                             .where(AuditEvent.action == "task.completed"))}

@@ -461,7 +461,7 @@ def test_administrator_moves_a_case_with_a_reason_and_its_due_date_follows(clien
     assert (moved.reason, moved.actor_name) == ("Chronology late.", "Demo Panel Administrator")
     assert moved.detail == {"panel": "Resource Panel", "from": "2026-12-07", "to": "2026-12-14"}
     sign_in(client, CSW)
-    assert "agenda.case_moved: Resource Panel: Monday 7 December 2026 → Monday 14 December 2026" in text(
+    assert "Case moved to another sitting: Resource Panel: Monday 7 December 2026 → Monday 14 December 2026" in text(
         client.get(f"/cases/{case_id(app)}"))
 
 
