@@ -100,16 +100,16 @@ def _filters(default_sort: str, sorts: tuple) -> tuple[dashboard.Filters, list[F
             return None
 
     f.process = args.get("process") or None
-    f.unit_id = number("unit", "Unit")
+    f.unit_id = number("unit", "Unit", 1, 2**31 - 1)   # an id: beyond this no database row has it
     f.post = args.get("post") if args.get("post") in posts.POSTS else None
     f.priority = number("priority", "Priority", 1, 9)
-    f.min_age_days = number("age", "Age", 0)
+    f.min_age_days = number("age", "Age", 0, 36500)
     f.due_from = day("due_from", "Due from")
     f.due_to = day("due_to", "Due to")
     f.reason = args.get("reason") if args.get("reason") in dashboard.REASONS else None
     f.sort = args.get("sort") if args.get("sort") in sorts else default_sort
     f.descending = args.get("dir") == "desc"
-    f.page = number("page", "Page") or 1
+    f.page = number("page", "Page", 1, 10**6) or 1
     if f.due_from and f.due_to and f.due_to < f.due_from:
         errors.append(FieldError("due_to", "Due to must be the same as or after due from"))
     return f, errors

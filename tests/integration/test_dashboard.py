@@ -126,7 +126,12 @@ def test_filters_sorting_and_paging(app, client):
         assert "28 overdue items" in text(second)
         bad = client.get("/manage/overdue?age=soon")
         assert bad.status_code == 400
-        assert "Age must be a whole number of 0 or more" in text(bad)
+        assert "Age must be a whole number from 0 to 36500" in text(bad)
+        # numbers past what dates and ids can hold are refused, not a server error
+        for query in ("age=99999999999999", "unit=99999999999999999999", "page=99999999999999999999"):
+            too_big = client.get(f"/manage/overdue?{query}")
+            assert too_big.status_code == 400, query
+            assert page(too_big).select_one(".govuk-error-summary") is not None
 
 
 # ---------------------------------------------------------------- stuck
