@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
@@ -17,8 +18,18 @@ csrf = CSRFProtect()
 migrate = Migrate()
 
 
+class DatabaseId(IntegerConverter):
+    """<int:…> in a URL names a row: a number past what an INTEGER column
+    holds matches no route (404), instead of reaching the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.url_map.converters["int"] = DatabaseId
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("CASEFLOW_SECRET_KEY") or _instance_secret(app),

@@ -125,8 +125,9 @@ def complete(task_id):
 def start_instance():
     body = _json_body()
     process, case_id = body.get("process"), body.get("case_id")
-    if not isinstance(process, str) or not isinstance(case_id, int):
-        raise ApiError(400, "Send 'process' (a process id) and 'case_id' (a number).")
+    if not isinstance(process, str) or not isinstance(case_id, int) or isinstance(case_id, bool) \
+            or not 0 < case_id < 2**31:
+        raise ApiError(400, "Send 'process' (a process id) and 'case_id' (a case's number).")
     case = queries.visible_case(g.user, case_id)
     if case is None:
         raise ApiError(404, "There is no such case, or it is not yours to see.")

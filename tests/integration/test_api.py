@@ -48,6 +48,15 @@ def test_openapi_document_describes_the_api(client):
             "/instances/{instance_id}"} <= set(doc["paths"])
 
 
+def test_a_case_number_out_of_range_is_a_clear_400(client, app):
+    t = token(app, "social-worker")
+    for case_id in (10**30, 0, -1, True, "1"):
+        response = client.post("/api/v1/instances", headers=auth(t),
+                               json={"process": "jarp_referral", "case_id": case_id})
+        assert response.status_code == 400, case_id
+        assert "case_id" in response.json["error"]
+
+
 def test_requests_without_a_valid_token_are_refused(client):
     assert client.get("/api/v1/tasks").status_code == 401
     response = client.get("/api/v1/tasks", headers=auth("not-a-token"))

@@ -75,7 +75,7 @@ def test_group_manager_may_override_the_threshold_with_a_reason(client, app):
                                           override_reason="Risk of breakdown evident from police reports"))
     assert response.status_code == 302
     case_page = text(client.get(f"/cases/{case_id(app)}"))
-    assert "rule.overridden" in case_page
+    assert "Rule overridden" in case_page
     assert "Risk of breakdown evident from police reports" in case_page
 
 
@@ -138,6 +138,17 @@ def test_an_unknown_task_is_a_clear_not_found_page(client, app):
     response = client.get("/tasks/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404
     assert "Page not found" in text(response)
+
+
+def test_a_number_too_large_for_an_id_is_not_found_not_a_server_error(client, app):
+    sign_in(client, "assistant-director")
+    huge = 10**22
+    for url in (f"/cases/{huge}", f"/manage/instances/{huge}", f"/documents/{huge}",
+                f"/processes/jarp_referral/versions/{huge}"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Page not found" in text(response)
+    assert client.post(f"/manage/instances/{huge}/suspend", data={"reason": "x"}).status_code == 404
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_saved(database_url):
