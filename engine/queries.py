@@ -15,11 +15,14 @@ from .serialization import load_state
 from .runtime import _ENGINE
 
 
+def _open_for(query, user: User, limit: int):
+    """A person's open tasks, most urgent first."""
+    return (query.where(Task.state == "ready", authz.task_clause(user))
+            .order_by(Task.due_at.is_(None), Task.due_at, Task.priority.is_(None), Task.priority).limit(limit))
+
+
 def open_tasks_for(user: User, limit: int = 200):
-    return db.session.scalars(
-        select(Task).where(Task.state == "ready", authz.task_clause(user))
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.priority.is_(None), Task.priority)
-        .limit(limit)).all()
+    return db.session.scalars(_open_for(select(Task), user, limit)).all()
 
 
 def visible_case(user: User, case_id: int) -> Case | None:
@@ -65,11 +68,9 @@ _TASK_ROWS = (select(*Task.__table__.c, Case.reference.label("case_reference"),
               .outerjoin(Case, Case.id == Task.case_id)
               .outerjoin(_COMPLETER, _COMPLETER.id == Task.completed_by_id))
 _INSTANCE_TASK_ROWS = _TASK_ROWS.where(Task.instance_id == bindparam("instance_id")).order_by(Task.created_at)
+_TASK_ROW = _TASK_ROWS.where(Task.id == bindparam("task_id"))
 _INSTANCE = ProcessInstance.__table__
 _INSTANCE_ROW = select(*[c for c in _INSTANCE.c if c.key != "state"]).where(_INSTANCE.c.id == bindparam("id"))
-
-
-_TASK_ROW = _TASK_ROWS.where(Task.id == bindparam("task_id"))
 
 
 def task_row(task_id: str):
@@ -81,10 +82,7 @@ def instance_task_rows(instance_id: int):
 
 
 def open_task_rows_for(user: User, limit: int = 200):
-    return db.session.execute(
-        _TASK_ROWS.where(Task.state == "ready", authz.task_clause(user))
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.priority.is_(None), Task.priority)
-        .limit(limit)).all()
+    return db.session.execute(_open_for(_TASK_ROWS, user, limit)).all()
 
 
 def instance_row(instance_id: int):

@@ -30,7 +30,8 @@ _RULE_FUNCTIONS_NAMESPACE = "rules"
 
 # The statements of the hot path, built once: building and cache-keying a
 # statement per call costs several times what SQLite takes to run it.
-_TASKS = Task.__table__
+_TASKS, _TIMERS, _AGENDA, _INSTANCES = (Task.__table__, Timer.__table__, AgendaItem.__table__,
+                                        ProcessInstance.__table__)
 # the instance (locked), the task and the case, in one statement
 _LOCK_TASK = (select(ProcessInstance, Task, Case).join(Task, Task.instance_id == ProcessInstance.id)
               .outerjoin(Case, Case.id == ProcessInstance.case_id).where(Task.id == bindparam("task_id"))
@@ -38,18 +39,15 @@ _LOCK_TASK = (select(ProcessInstance, Task, Case).join(Task, Task.instance_id ==
 _MARK_COMPLETED = (_TASKS.update().where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == "ready")
                    .values(state="completed", completed_by_id=bindparam("actor_id"),
                            completed_at=bindparam("at")))
-_INSERT_TASKS = _TASKS.insert()
-_INSERT_TIMER = Timer.__table__.insert()
 _CANCEL_TASKS = _TASKS.update().where(_TASKS.c.id.in_(bindparam("ids", expanding=True)),
                                       _TASKS.c.state == "ready").values(state="cancelled")
-_TIMERS = Timer.__table__
-_AGENDA = AgendaItem.__table__
-_UPDATE_AGENDA = _AGENDA.update().where(_AGENDA.c.instance_id == bindparam("b_instance"))
-_INSERT_AGENDA = _AGENDA.insert()
+_INSERT_TASKS = _TASKS.insert()
+_INSERT_TIMER = _TIMERS.insert()
 _TIMERS_FIRED = _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("ids", expanding=True)),
                                        _TIMERS.c.fired_at.is_(None)).values(fired_at=bindparam("at"))
-_INSTANCES = ProcessInstance.__table__
-# the SET clause is the columns passed (see _write_instance)
+# Without .values(), the SET clause is the columns passed with the statement.
+_UPDATE_AGENDA = _AGENDA.update().where(_AGENDA.c.instance_id == bindparam("b_instance"))
+_INSERT_AGENDA = _AGENDA.insert()
 _UPDATE_INSTANCE = _INSTANCES.update().where(_INSTANCES.c.id == bindparam("b_id"),
                                              _INSTANCES.c.row_version == bindparam("b_version"))
 
