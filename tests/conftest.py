@@ -4,6 +4,7 @@ import itertools
 import re
 import shutil
 
+import freezegun
 import pytest
 from bs4 import BeautifulSoup
 from flask_migrate import upgrade
@@ -17,6 +18,13 @@ from webforms import create_app, demo
 from .pg import Cluster
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# Frozen time is for the procedures' rules.  The session cookie's signature
+# carries the real time it was made at, and itsdangerous refuses one from the
+# future or older than the session lifetime: signing and checking it on the
+# real clock keeps a sign-in valid whatever moment a test freezes, and
+# whatever day the suite runs on.
+freezegun.configure(extend_ignore_list=["itsdangerous"])
 _counter = itertools.count()
 
 
