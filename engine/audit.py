@@ -31,7 +31,8 @@ def record(action: str, actor=None, *, instance=None, case_id=None, task=None,
 def _write_pending(session):
     rows = session.info.pop(_KEY, None)
     if rows:
-        session.execute(_INSERT, rows)
+        session.flush()   # rows the events name (a new instance) are written first
+        session.connection().execute(_INSERT, rows)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -69,8 +69,6 @@ _TASK_ROWS = (select(*Task.__table__.c, Case.reference.label("case_reference"),
               .outerjoin(_COMPLETER, _COMPLETER.id == Task.completed_by_id))
 _INSTANCE_TASK_ROWS = _TASK_ROWS.where(Task.instance_id == bindparam("instance_id")).order_by(Task.created_at)
 _TASK_ROW = _TASK_ROWS.where(Task.id == bindparam("task_id"))
-_INSTANCE = ProcessInstance.__table__
-_INSTANCE_ROW = select(*[c for c in _INSTANCE.c if c.key != "state"]).where(_INSTANCE.c.id == bindparam("id"))
 
 
 def task_row(task_id: str):
@@ -83,11 +81,6 @@ def instance_task_rows(instance_id: int):
 
 def open_task_rows_for(user: User, limit: int = 200):
     return db.session.execute(_open_for(_TASK_ROWS, user, limit)).all()
-
-
-def instance_row(instance_id: int):
-    """An instance's columns without its snapshot (for the API's answers)."""
-    return db.session.execute(_INSTANCE_ROW, {"id": instance_id}).first()
 
 
 def instance_tasks(instance_id: int):

@@ -52,9 +52,8 @@ def task_json(task) -> dict:
     }
 
 
-def instance_json(instance_id: int, with_data=True) -> dict:
-    """From the materialised rows; the workflow is read only for its data."""
-    instance = queries.instance_row(instance_id)
+def instance_json(instance: ProcessInstance, with_data=True) -> dict:
+    """The instance with its task rows; the workflow is read only for its data."""
     body = {
         "id": instance.id, "process": instance.process_key,
         "version": specs.loaded_by_id(instance.definition_id).version, "case_id": instance.case_id,
@@ -63,7 +62,7 @@ def instance_json(instance_id: int, with_data=True) -> dict:
         "tasks": [task_json(t) for t in queries.instance_task_rows(instance.id)],
     }
     if with_data:
-        body["data"] = queries.instance_data(db.session.get(ProcessInstance, instance_id))
+        body["data"] = queries.instance_data(instance)
     return body
 
 
@@ -107,8 +106,9 @@ def complete(task_id):
     # complete_task checks who is asking (404 for a task not theirs to see)
     try:
         with unit_of_work():
-            instance_id = runtime.complete_task(task_id, g.user, data,
-                                                override_reason=body.get("override_reason")).instance_id
+            task = runtime.complete_task(task_id, g.user, data, override_reason=body.get("override_reason"))
+            # read in the same transaction: the instance is at hand, nothing is read twice
+            answer = instance_json(task.instance, with_data=False)
     except runtime.Invalid as exc:
         errors = [{"field": e.field, "message": e.message} for e in exc.errors]
         errors += [{"field": None, "message": p, "can_override": exc.can_override}
@@ -118,7 +118,7 @@ def complete(task_id):
         raise ApiError(409, str(runtime.explain_conflict(task_id))) from exc
     except runtime.EngineError as exc:
         raise ApiError(exc.status, str(exc)) from exc
-    return jsonify(instance_json(instance_id, with_data=False))
+    return jsonify(answer)
 
 
 @bp.post("/instances")
@@ -139,7 +139,7 @@ def start_instance():
         raise ApiError(409, refusal)
     with unit_of_work():
         instance = runtime.start_instance(process, case, g.user)
-    return jsonify(instance_json(instance.id)), 201
+    return jsonify(instance_json(instance)), 201
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -147,4 +147,4 @@ def read_instance(instance_id):
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None or instance.case is None or queries.visible_case(g.user, instance.case_id) is None:
         raise ApiError(404, "There is no such process instance, or it is not yours to see.")
-    return jsonify(instance_json(instance.id))
+    return jsonify(instance_json(instance))
