@@ -22,8 +22,8 @@ one (see tests/bench/dashboard_bench.py for the figures and the indexes).
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import (and_, case as sql_case, exists, func, literal, literal_column, null, select, text,
-                        union, union_all)
+from sqlalchemy import (and_, case as sql_case, exists, func, literal, literal_column, null, select, union,
+                        union_all)
 from sqlalchemy.orm import aliased
 
 from processes import calendar, clock, posts
@@ -39,15 +39,6 @@ READY = literal_column("'ready'")
 DEFAULT_STUCK_WORKING_DAYS = 5
 DEFAULT_TIMER_GRACE_MINUTES = 15
 PAGE_SIZE = 25
-
-
-def serial_plans() -> None:
-    """These queries each read a few thousand index entries: on PostgreSQL,
-    starting parallel workers for them costs more than it saves (it tripled
-    the stuck list's time at 1M instances), so this transaction plans without
-    them.  A no-op on SQLite."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 # ---------------------------------------------------------------- scope and rules
@@ -197,7 +188,6 @@ def stuck_counts(scope: Scope, r: Rules):
 
 
 def summary(scope: Scope, r: Rules) -> Summary:
-    serial_plans()
     out = Summary()
     for attr, query in (("open", open_counts(scope)), ("overdue", overdue_counts(scope, r)),
                         ("stuck", stuck_counts(scope, r))):
@@ -366,7 +356,6 @@ def overdue_query(scope: Scope, r: Rules, f: Filters, limit: int | None = PAGE_S
 
 
 def overdue_page(scope: Scope, r: Rules, f: Filters, size: int = PAGE_SIZE) -> Page:
-    serial_plans()
     total = overdue_count(scope, r, f)
     pages = max(1, -(-total // size))
     page = min(max(1, f.page), pages)
@@ -376,7 +365,6 @@ def overdue_page(scope: Scope, r: Rules, f: Filters, size: int = PAGE_SIZE) -> P
 
 def overdue_rows(scope: Scope, r: Rules, f: Filters):
     """Every row, streamed (the CSV export)."""
-    serial_plans()
     return db.session.execute(overdue_query(scope, r, f, limit=None),
                               execution_options={"yield_per": 1000})
 
@@ -476,7 +464,6 @@ def _reasons(rows, r: Rules) -> dict[int, list[str]]:
 
 
 def stuck_page(scope: Scope, r: Rules, f: Filters, size: int = PAGE_SIZE) -> Page:
-    serial_plans()
     total = stuck_count(scope, r, f)
     pages = max(1, -(-total // size))
     page = min(max(1, f.page), pages)
@@ -491,7 +478,6 @@ def _decorate_stuck(rows, r: Rules) -> list[dict]:
 
 def stuck_rows(scope: Scope, r: Rules, f: Filters, batch: int = 500):
     """Every row, in batches (the CSV export)."""
-    serial_plans()
     offset = 0
     while True:
         rows = db.session.execute(stuck_query(scope, r, f, batch, offset)).all()
@@ -588,7 +574,6 @@ def _chart_scope(query, scope: Scope):
 
 
 def chart(scope: Scope, r: Rules, weeks: int = 12) -> dict[str, list[Week]]:
-    serial_plans()
     starts, _, _ = _bounds(r, weeks)
     out: dict[str, list[Week]] = {}
 
@@ -634,7 +619,6 @@ def timer_heat_query(process_key: str, scope: Scope):
 
 def heat(process_key: str, scope: Scope) -> dict[str, int]:
     """How many instances sit on each element: open tasks and waiting timers."""
-    serial_plans()
     counts: dict[str, int] = {}
     for query in (heat_query(process_key, scope), timer_heat_query(process_key, scope)):
         for element_id, n in db.session.execute(query):
@@ -685,7 +669,6 @@ def unit_week_queries(unit_id: int, r: Rules, days: int = 7):
 def unit_week(unit_id: int, r: Rules, days: int = 7, element_name=None) -> list[DueItem]:
     """Everything of one unit due within `days` days, and everything already
     late, earliest first: open tasks, process deadlines and timers to come."""
-    serial_plans()
     tasks, deadlines, timers = unit_week_queries(unit_id, r, days)
     items = [DueItem("task", name, due, iid, key, ref, child, post=post, task_id=tid, assigned_to=who)
              for tid, name, due, iid, key, post, ref, child, who in db.session.execute(tasks)]

@@ -12,6 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import db
 from .timeutil import utcnow
 
+# Ids are INTEGER columns: no row has one above this (URLs and API bodies
+# with a larger number are refused before they reach the database).
+MAX_ID = 2**31 - 1
+
 
 class Unit(db.Model):
     __tablename__ = "unit"

@@ -385,20 +385,28 @@ def _write_instance(instance: ProcessInstance, changes: dict) -> None:
     """One UPDATE of the instance row that checks and bumps its row version,
     as the ORM's versioned flush does, at a fraction of its cost (this runs
     on every action).  Columns the caller changed on the object (a repair's
-    status, say) go with it; the object is then told the values are the
-    row's, so the session has nothing left to write for it."""
+    status, say) go with it."""
     state = inspect(instance)
-    for attr in state.mapper.column_attrs:
-        added = state.attrs[attr.key].history.added
-        if added and attr.key not in changes:
-            changes[attr.key] = added[0]
+    if state.modified:
+        for attr in state.mapper.column_attrs:
+            added = state.attrs[attr.key].history.added
+            if added and attr.key not in changes:
+                changes[attr.key] = added[0]
     version = instance.row_version
     changes["row_version"] = version + 1
     done = db.session.execute(_UPDATE_INSTANCE, {**changes, "b_id": instance.id, "b_version": version})
     if done.rowcount != 1:
         raise StaleDataError(f"process instance {instance.id} changed (row version {version})")
-    for key, value in changes.items():
-        set_committed_value(instance, key, value)
+    _written(instance, changes)
+
+
+def _written(obj, values: dict) -> None:
+    """Tell the session that `obj` (if it holds it) now has these values in
+    its row, written with Core: nothing is left for it to write, and what the
+    page asking reads afterwards agrees with the row."""
+    if obj is not None:
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
 
 
 def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, was_ready: set) -> None:
@@ -470,12 +478,9 @@ def _sync_agenda(instance: ProcessInstance, agenda: dict, changes: dict) -> None
                   carried_over=bool(agenda.get("carried_over")), direct=bool(agenda.get("direct")),
                   status=agenda.get("status", "listed"))
     changes["priority"] = values["priority"]
-    loaded = db.session.identity_map.get(db.session.identity_key(AgendaItem, instance.id))
-    if loaded is not None:  # the page asking holds the item: change it there, so the session agrees
-        for key, value in values.items():
-            setattr(loaded, key, value)
-    elif db.session.execute(_UPDATE_AGENDA, {**values, "b_instance": instance.id}).rowcount == 0:
+    if db.session.execute(_UPDATE_AGENDA, {**values, "b_instance": instance.id}).rowcount == 0:
         db.session.execute(_INSERT_AGENDA, {**values, "instance_id": instance.id})
+    _written(db.session.identity_map.get(db.session.identity_key(AgendaItem, instance.id)), values)
 
 
 def _move_case(instance: ProcessInstance, move: dict, actor) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from engine import cache
 from engine.db import db
+from engine.models import MAX_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -23,7 +24,7 @@ class DatabaseId(IntegerConverter):
     holds matches no route (404), instead of reaching the database."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
@@ -86,6 +87,12 @@ def _tune_engine(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for the single writer rather than fail.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Every query here reads a few index entries or a few thousand (the
+        # dashboard's): starting parallel workers costs more than it saves (it
+        # tripled the stuck list at 1M instances, tests/bench/dashboard_bench.py).
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": "-c max_parallel_workers_per_gather=0"}}
 
 
 @event.listens_for(Engine, "connect")

@@ -3,7 +3,7 @@ from flask import Blueprint, g, jsonify, request
 
 from engine import authz, queries, runtime, specs
 from engine.db import db
-from engine.models import ProcessInstance, Task
+from engine.models import MAX_ID, ProcessInstance, Task
 from engine.timeutil import from_db
 from engine.transaction import Conflict, unit_of_work
 
@@ -126,7 +126,7 @@ def start_instance():
     body = _json_body()
     process, case_id = body.get("process"), body.get("case_id")
     if not isinstance(process, str) or not isinstance(case_id, int) or isinstance(case_id, bool) \
-            or not 0 < case_id < 2**31:
+            or not 0 < case_id <= MAX_ID:
         raise ApiError(400, "Send 'process' (a process id) and 'case_id' (a case's number).")
     case = queries.visible_case(g.user, case_id)
     if case is None:

