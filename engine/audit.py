@@ -1,10 +1,13 @@
 """The append-only audit trail: who, when, what, why.
 
 Events of one transaction are inserted together just before it commits, in
-one statement: they are written exactly when the rest of the action is."""
+one statement: they are written exactly when the rest of the action is.
+The table refuses UPDATE and DELETE (triggers, migration e5b2d3c4f6a7) and
+its rows are hash-chained (audit_chain)."""
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import audit_chain
 from .db import db
 from .models import AuditEvent
 from .timeutil import utcnow
@@ -32,7 +35,9 @@ def _write_pending(session):
     rows = session.info.pop(_KEY, None)
     if rows:
         session.flush()   # rows the events name (a new instance) are written first
-        session.connection().execute(_INSERT, rows)
+        connection = session.connection()
+        audit_chain.chain(connection, rows)
+        connection.execute(_INSERT, rows)
 
 
 @event.listens_for(Session, "after_rollback")

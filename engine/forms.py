@@ -6,6 +6,8 @@ from datetime import date
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from .form_patterns import Validator as _Re2Validator, pattern_problem
+
 _CHECKER = FormatChecker()
 
 
@@ -130,7 +132,7 @@ def _validator(schema: dict) -> Draft202012Validator:
     if entry is not None and entry[0] is schema:
         _VALIDATORS.move_to_end(id(schema))
         return entry[1]
-    validator = Draft202012Validator(_for_checking(schema), format_checker=_CHECKER)
+    validator = _Re2Validator(_for_checking(schema), format_checker=_CHECKER)
     _VALIDATORS[id(schema)] = (schema, validator)
     while len(_VALIDATORS) > _MAX_VALIDATORS:
         _VALIDATORS.popitem(last=False)
@@ -155,4 +157,4 @@ def check_schema(schema: dict) -> str | None:
         Draft202012Validator.check_schema(schema)
     except Exception as exc:  # SchemaError carries the reason in its message
         return str(getattr(exc, "message", exc))
-    return None
+    return pattern_problem(schema)

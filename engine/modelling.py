@@ -424,7 +424,8 @@ def discard(key: str, draft_id: int | None, actor: User) -> None:
 
 # ---------------------------------------------------------------- deploying
 
-def _deploy(key: str | None, data: bytes, filename: str, actor: User) -> list[ProcessDefinition]:
+def _deploy(key: str | None, data: bytes, filename: str, actor: User,
+            audit_unchanged: bool = True) -> list[ProcessDefinition]:
     problems = check(data, key, filename)
     if problems:
         raise NotDeployable(problems)
@@ -438,6 +439,10 @@ def _deploy(key: str | None, data: bytes, filename: str, actor: User) -> list[Pr
         db.session.rollback()
         raise Changed("Someone deployed this process at the same moment; reload and try again.") from exc
     for definition in deployed:
+        # an identical re-upload of the current version deploys nothing (a
+        # draft deployed is still recorded: the draft is gone into that version)
+        if getattr(definition, "outcome", "deployed") == "unchanged" and not audit_unchanged:
+            continue
         audit.record("process.deployed", actor, element_name=definition.process_key,
                      detail={"process": definition.process_key, "version": definition.version,
                              "hash": definition.content_hash, "file": filename})
@@ -481,4 +486,4 @@ def upload(filename: str, data: bytes, actor: User, as_draft: bool = False):
             raise ModellingError(f"There is already a draft of {key}: open it in the modeller, or "
                                  "deploy or discard it first.")
         return save_draft(key, data, state_token(key), actor)
-    return _deploy(None, data, filename, actor)
+    return _deploy(None, data, filename, actor, audit_unchanged=False)

@@ -33,11 +33,45 @@ class User(db.Model):
     post: Mapped[str] = mapped_column(String(80), index=True)
     service: Mapped[str | None] = mapped_column(String(60))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
-    # Only a SHA-256 of the API token is kept; the token is shown once.
-    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class AuthSession(db.Model):
+    """A signed-in browser; the cookie carries only its id, stored here as a SHA-256."""
+    __tablename__ = "auth_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class ApiToken(db.Model):
+    """Only a SHA-256 of the API token is kept; the token is shown once."""
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    label: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SignInFailure(db.Model):
+    """Failed sign-ins, counted per name and per address for throttling."""
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_username_at", "username", "at"),
+                      Index("ix_sign_in_failure_address_at", "address", "at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    username: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(64))
 
 
 class Case(db.Model):
@@ -77,6 +111,15 @@ class ProcessDefinition(db.Model):
     deployed_by: Mapped[User | None] = relationship()
 
 
+# Processes a case runs one at a time ("a case is never in two transfers at
+# once"): a unique index over each case's open instances of them, so two starts
+# at the same moment cannot both pass the check.  (A new key here needs a
+# migration re-creating ux_instance_one_at_a_time.)
+ONE_AT_A_TIME = {"case_transfer": "A transfer of this case is already under way; finish or cancel it first."}
+_ONE_AT_A_TIME_OPEN = (f"process_key IN ({', '.join(repr(k) for k in ONE_AT_A_TIME)}) "
+                       "AND status IN ('running', 'error', 'suspended') AND case_id IS NOT NULL")
+
+
 class ProcessInstance(db.Model):
     __tablename__ = "process_instance"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +157,8 @@ class ProcessInstance(db.Model):
               "started_at", "priority"),
         Index("ix_instance_started", "started_at", "process_key", "service"),
         Index("ix_instance_ended", "completed_at", "status", "process_key", "service", "due_at", "started_at"),
+        Index("ux_instance_one_at_a_time", "case_id", "process_key", unique=True,
+              sqlite_where=db.text(_ONE_AT_A_TIME_OPEN), postgresql_where=db.text(_ONE_AT_A_TIME_OPEN)),
     )
 
 
@@ -190,7 +235,8 @@ class Timer(db.Model):
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     element_id: Mapped[str] = mapped_column(String(120))
     fire_at: Mapped[datetime] = mapped_column(DateTime)
-    fired_at: Mapped[datetime | None] = mapped_column(DateTime)
+    fired_at: Mapped[datetime | None] = mapped_column(DateTime)  # when it stopped waiting
+    outcome: Mapped[str | None] = mapped_column(String(9))  # fired or cancelled; null while waiting
     __table_args__ = (
         Index("ix_timer_due", "fired_at", "fire_at"),
         # the timers still waiting only (few, however long the history): the
@@ -232,6 +278,23 @@ class AuditEvent(db.Model):
     element_name: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict | None] = mapped_column(JSON)
+    # the hash chain (engine/audit.py): the row before's hash, and this row's
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class ReadEvent(db.Model):
+    """Append-only: who opened a child's record, when, and what (issue 11 item 6)."""
+    __tablename__ = "read_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    what: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    item: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (Index("ix_read_event_case_at", "case_id", "at"),)
 
 
 class Document(db.Model):

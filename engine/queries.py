@@ -1,5 +1,6 @@
 """Read-only questions the pages and the API ask: materialised tables only,
 except where one task's own data is shown."""
+from copy import deepcopy
 from datetime import date
 from uuid import UUID
 
@@ -9,6 +10,7 @@ from sqlalchemy import bindparam, case as sql_case, select
 from sqlalchemy.orm import aliased
 
 from . import authz, cache, forms, specs
+from .current_data import current_data
 from .db import db
 from .models import AgendaItem, AuditEvent, Case, Document, ProcessInstance, Task, Unit, User
 from .serialization import load_state
@@ -121,11 +123,16 @@ def open_task_for_instance(instance_id: int, element_id: str | None = None) -> T
 
 
 def _peek_workflow(instance: ProcessInstance):
-    cached = cache.peek(instance.id, instance.row_version)
-    if cached is not None:
-        return cached
+    """A workflow of this instance's own, to walk at leisure: from the
+    persisted state (the cached one may be running in another thread)."""
     loaded = specs.loaded_by_id(instance.definition_id)
     return load_state(instance.state, loaded.spec, loaded.subprocess_specs, _ENGINE)
+
+
+def _read(instance: ProcessInstance, reader):
+    """reader(workflow): on the cached workflow under its lock, else on the persisted state."""
+    found = cache.read(instance.id, instance.row_version, reader)
+    return reader(_peek_workflow(instance)) if found is cache.MISSING else found
 
 
 def task_form(task: Task) -> tuple[dict | None, dict]:
@@ -133,18 +140,20 @@ def task_form(task: Task) -> tuple[dict | None, dict]:
     instance = task.instance
     loaded = specs.loaded_by_id(instance.definition_id)
     schema = loaded.forms.get(task.form) if task.form else None
-    workflow = _peek_workflow(instance)
-    spiff_task = workflow.get_task_from_id(UUID(task.id))
-    data = dict(spiff_task.data) if spiff_task is not None else {}
-    return schema, data
+    return schema, _read(instance, lambda workflow: _task_data(workflow, task.id))
+
+
+def _task_data(workflow, task_id: str) -> dict:
+    spiff_task = workflow.get_task_from_id(UUID(task_id))
+    return deepcopy(spiff_task.data) if spiff_task is not None else {}
 
 
 def instance_data(instance: ProcessInstance) -> dict:
-    workflow = _peek_workflow(instance)
-    if workflow.completed:
-        return dict(workflow.data)
-    last = workflow.last_task
-    return dict(last.data) if last is not None else dict(workflow.task_tree.data)
+    return _read(instance, _instance_data)
+
+
+def _instance_data(workflow) -> dict:
+    return deepcopy(current_data(workflow))
 
 
 def start_lane(process_key: str) -> str | None:

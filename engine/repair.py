@@ -24,14 +24,15 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import posts
 
-from . import audit, runtime
+from . import audit, permissions, runtime
+from .current_data import current_task
 from .db import db
 from .forms import FieldError
 from .models import AgendaItem, ProcessInstance, Task, Timer, User
 from .runtime import AlreadyDone, EngineError, Invalid, NotAllowed, NotFound
 from .timeutil import utcnow
 
-REPAIRERS = (posts.GROUP_MANAGER, posts.HEAD_OF_SERVICE, posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
+REPAIRERS = permissions.holders("instance.repair")
 DEPARTMENT_WIDE = (posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
 OPEN = ("running", "error", "suspended")
 
@@ -45,7 +46,7 @@ ESCALATION_CHAIN = (posts.SOCIAL_WORKER, posts.CSW, posts.GROUP_MANAGER, posts.H
 
 def may_repair(user: User) -> bool:
     """Whether the post repairs anything at all (the pages ask this)."""
-    return user is not None and user.post in REPAIRERS
+    return permissions.can(user, "instance.repair")
 
 
 def can_repair(user: User, instance: ProcessInstance) -> bool:
@@ -138,6 +139,22 @@ def _rekey_reused_rows(instance: ProcessInstance, workflow, before) -> None:
             continue
         for row_id in db.session.scalars(select(model.id).where(model.id.in_([str(i) for i in ids]))).all():
             db.session.execute(model.__table__.update().where(model.id == row_id).values(id=str(uuid4())))
+
+
+def _new_task_id(spiff_task) -> None:
+    """SpiffWorkflow reopens a task under its old id.  The task row and audit
+    rows of its earlier completion carry that id, so the reopened task is
+    given a fresh one (its own row), and history keeps pointing at history."""
+    workflow, old = spiff_task.workflow, spiff_task.id
+    new = uuid4()
+    del workflow.tasks[old]
+    spiff_task.id = new
+    workflow.tasks[new] = spiff_task
+    parent = spiff_task.parent
+    if parent is not None:
+        parent._children = [new if child == old else child for child in parent._children]
+    for child in spiff_task.children:
+        child._parent = new
 
 
 def parse_changes(text: str | None) -> dict:
@@ -261,8 +278,8 @@ def retry(instance_id: int, actor: User, changes: dict, reason: str | None) -> P
     for spiff_task in failed:
         workflow.reset_from_task_id(spiff_task.id)   # READY again, with its parent's data
         spiff_task.data.update(changes)
-    if not failed and workflow.last_task is not None:
-        workflow.last_task.data.update(changes)
+    if not failed and current_task(workflow) is not None:  # after an interrupting timer: its path's task
+        current_task(workflow).data.update(changes)
     instance.status, instance.error = "running", None
     runtime._advance(instance, workflow, actor)   # sets status error again if it fails again
     _rekey_reused_rows(instance, workflow, before)
@@ -295,6 +312,7 @@ def move_back(instance_id: int, actor: User, task_id: str, reason: str | None) -
         raise Invalid(errors=[FieldError("target", "Select a step that has been done")])
     before = runtime._before(workflow)
     workflow.reset_from_task_id(target.id)
+    _new_task_id(target)
     instance.status, instance.error = "running", None
     runtime._advance(instance, workflow, actor)
     _rekey_reused_rows(instance, workflow, before)

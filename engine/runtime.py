@@ -9,6 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -18,9 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import calendar, clock, posts
 
-from . import audit, authz, cache, documents, forms, hooks, specs
+from . import audit, authz, cache, documents, forms, hooks, permissions, specs
+from .current_data import current_task
 from .db import db
-from .models import AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
+from .models import ONE_AT_A_TIME, AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
+from .script_budget import BudgetExceeded
 from .scripting import script_engine
 from .serialization import dump_state, load_state
 from .timeutil import from_db, to_db, utcnow
@@ -43,13 +46,20 @@ _CANCEL_TASKS = _TASKS.update().where(_TASKS.c.id.in_(bindparam("ids", expanding
                                       _TASKS.c.state == "ready").values(state="cancelled")
 _INSERT_TASKS = _TASKS.insert()
 _INSERT_TIMER = _TIMERS.insert()
-_TIMERS_FIRED = _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("ids", expanding=True)),
-                                       _TIMERS.c.fired_at.is_(None)).values(fired_at=bindparam("at"))
+# A timer stops waiting when it fires or when it is cancelled (its path not
+# taken, the instance cancelled): fired_at is when, outcome says which.
+_TIMERS_ENDED = _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("ids", expanding=True)),
+                                       _TIMERS.c.fired_at.is_(None)).values(fired_at=bindparam("at"),
+                                                                            outcome=bindparam("outcome"))
 # Without .values(), the SET clause is the columns passed with the statement.
 _UPDATE_AGENDA = _AGENDA.update().where(_AGENDA.c.instance_id == bindparam("b_instance"))
 _INSERT_AGENDA = _AGENDA.insert()
 _UPDATE_INSTANCE = _INSTANCES.update().where(_INSTANCES.c.id == bindparam("b_id"),
                                              _INSTANCES.c.row_version == bindparam("b_version"))
+
+
+# Told to a person whose start met another writer (SQLite's single writer lock).
+BUSY_MESSAGE = "The system is busy with another change; try again in a moment."
 
 
 class EngineError(Exception):
@@ -103,7 +113,7 @@ class _Before:
 def _before(workflow: BpmnWorkflow | None) -> _Before:
     if workflow is None:
         return _Before(set(), set(), None)
-    last = workflow.last_task.data if workflow.last_task else {}
+    last = current_task(workflow).data if workflow.last_task else {}
     return _Before({t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True)},
                    {t.id for t in _timer_tasks(workflow)}, _agenda_of(last))
 
@@ -128,18 +138,35 @@ def _run_engine(workflow: BpmnWorkflow) -> None:
 
 
 def _advance(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
+    _record_error(instance, _run_engine_caught(workflow), actor)
+
+
+def _run_engine_caught(workflow: BpmnWorkflow) -> SpiffWorkflowException | None:
     try:
         _run_engine(workflow)
     except SpiffWorkflowException as exc:
-        instance.status = "error"
-        instance.error = _plain_error(exc)
-        audit.record("instance.error", actor, instance=instance,
-                     element_name=getattr(getattr(exc, "task_spec", None), "bpmn_name", None),
-                     detail={"error": instance.error})
+        return exc
+    return None
+
+
+def _record_error(instance: ProcessInstance, exc: SpiffWorkflowException | None, actor) -> None:
+    if exc is None:
+        return
+    instance.status = "error"
+    instance.error = _plain_error(exc)
+    audit.record("instance.error", actor, instance=instance,
+                 element_name=getattr(getattr(exc, "task_spec", None), "bpmn_name", None),
+                 detail={"error": instance.error})
 
 
 def _plain_error(exc: Exception) -> str:
-    where = getattr(getattr(exc, "task_spec", None), "bpmn_name", None)
+    spec = getattr(exc, "task_spec", None)
+    where = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None)
+    stopped = exc.__context__
+    if isinstance(stopped, BudgetExceeded):
+        what = "script" if getattr(spec, "script", None) else "expression"
+        return (f"The {what} in «{where}» {stopped}. Fix the diagram, deploy it, "
+                f"then retry this instance.")
     message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     return f"{where}: {message}" if where else message
 
@@ -165,13 +192,28 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     instance = ProcessInstance(definition_id=definition.id, process_key=process_key, case=case,
                                started_by_id=actor.id if actor else None,
                                summary=definition.name, state=b"")
-    db.session.add(instance)
-    db.session.flush()
+    # Scripts run before the request's first write: on SQLite a slow one
+    # would otherwise hold the database's write lock for its whole budget.
+    failed = _run_engine_caught(workflow)
+    _insert(instance)
     audit.record("instance.started", actor, instance=instance, element_name=definition.name,
                  detail={"process": process_key, "version": definition.version})
-    _advance(instance, workflow, actor)
+    _record_error(instance, failed, actor)
     _persist(instance, workflow, actor, _before(None))
     return instance
+
+
+def _insert(instance: ProcessInstance) -> None:
+    """Add the new instance; a process that runs one at a time per case
+    (models.ONE_AT_A_TIME, a unique index) refuses a second in plain words."""
+    db.session.add(instance)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # SQLite names the columns, PostgreSQL the index (and the columns)
+        if instance.process_key in ONE_AT_A_TIME and "case_id" in str(exc.orig):
+            raise AlreadyDone(ONE_AT_A_TIME[instance.process_key]) from exc
+        raise
 
 
 def complete_task(task_id: str, actor: User, form_data: dict, *,
@@ -182,11 +224,11 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     # One statement: the instance (locked), the task and the case.
     row = db.session.execute(_LOCK_TASK, {"task_id": task_id}).first()
     instance, task = (row[0], row[1]) if row else (None, None)
-    if task is None or not (authz.can_act_on(actor, task) or authz.can_see_case(actor, task.case)):
+    if task is None or not permissions.can(actor, "task.read", task):
         raise NotFound("There is no such task, or it is not yours to see.")
     if task.state != "ready":
         raise _already_done(task)
-    if not authz.can_act_on(actor, task):
+    if not permissions.can(actor, "task.complete", task):
         raise NotAllowed("You cannot complete this task.")
     if instance.status != "running":
         raise EngineError(f"This process is {instance.status}; a manager must put it right first.")
@@ -321,8 +363,9 @@ def amend(instance: ProcessInstance, actor: User, updates: dict, reason: str) ->
         spiff_task.data.update(updates)
         due = _due_at(spiff_task, properties(spiff_task.task_spec))
         db.session.execute(Task.__table__.update().where(Task.id == str(spiff_task.id)).values(due_at=due))
-    if workflow.last_task is not None and workflow.last_task not in open_tasks:
-        workflow.last_task.data.update(updates)
+    current = current_task(workflow)
+    if current is not None and current not in open_tasks:
+        current.data.update(updates)
     audit.record("data.amended", actor, instance=instance, reason=reason.strip(),
                  detail={"changes": updates})
     _persist(instance, workflow, actor, before)
@@ -342,7 +385,7 @@ def fire_timers(instance: ProcessInstance) -> int:
     before = _before(workflow)
     workflow.refresh_timers()
     _advance(instance, workflow, None)
-    fired = before.timers - {t.id for t in _timer_tasks(workflow)}
+    fired = _fired(workflow, before.timers - {t.id for t in _timer_tasks(workflow)})
     for task_id in fired:
         audit.record("timer.fired", None, instance=instance, detail={"timer": str(task_id)})
     _persist(instance, workflow, None, before)
@@ -364,7 +407,7 @@ def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor, before: _
         if workflow.completed and instance.status == "running":
             changes.update(status="complete", completed_at=utcnow())
             audit.record("instance.completed", actor, instance=instance)
-        data = workflow.data if workflow.completed else (workflow.last_task.data if workflow.last_task else {})
+        data = workflow.data if workflow.completed else (current_task(workflow).data if workflow.last_task else {})
         _sync_tasks(instance, workflow, before.ready)
         _sync_timers(instance, workflow, before.timers)
         agenda = _agenda_of(data)
@@ -458,9 +501,13 @@ def _due_at(spiff_task, props: dict) -> datetime | None:
 
 def _sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow, were_waiting: set) -> None:
     waiting = {t.id: t for t in _timer_tasks(workflow)}
-    gone = [str(i) for i in were_waiting - set(waiting)]
+    gone = were_waiting - set(waiting)
     if gone:
-        db.session.execute(_TIMERS_FIRED, {"ids": gone, "at": utcnow()})
+        fired = _fired(workflow, gone)
+        now = utcnow()
+        for outcome, ids in (("fired", fired), ("cancelled", gone - fired)):
+            if ids:
+                db.session.execute(_TIMERS_ENDED, {"ids": [str(i) for i in ids], "at": now, "outcome": outcome})
     for timer_id in set(waiting) - were_waiting:
         task = waiting[timer_id]
         value = task._get_internal_data("event_value")
@@ -468,6 +515,13 @@ def _sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow, were_waiting
             db.session.execute(_INSERT_TIMER, dict(id=str(timer_id), instance_id=instance.id,
                                                    element_id=task.task_spec.bpmn_id,
                                                    fire_at=to_db(TimerEventDefinition.get_datetime(value))))
+
+
+def _fired(workflow: BpmnWorkflow, timer_ids: set) -> set:
+    """The timers that left the waiting list by firing (their event task
+    completed), not by being cancelled or dropped from the tree."""
+    return {i for i in timer_ids
+            if (t := workflow.get_task_from_id(i)) is not None and t.state == TaskState.COMPLETED}
 
 
 def _sync_agenda(instance: ProcessInstance, agenda: dict, changes: dict) -> None:

@@ -12,10 +12,11 @@ from RestrictedPython import (
     compile_restricted_eval, compile_restricted_exec, limited_builtins, safe_builtins,
 )
 from RestrictedPython.Guards import (
-    full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr,
+    full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
 )
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from . import script_budget as budget
 from processes import calendar, clock, jarp, panel_booking, posts, resource_panel, transfer
 
 
@@ -55,17 +56,20 @@ _BUILTINS.update({
     "dict": dict, "list": list, "set": set, "sorted": sorted, "min": min, "max": max,
     "sum": sum, "any": any, "all": all, "enumerate": enumerate, "zip": zip,
     "reversed": reversed, "filter": filter, "map": map,
+    # sized before they run (engine/script_budget.py)
+    "pow": budget.power, "range": budget.guarded_range,
 })
 
 SANDBOX_GLOBALS = {
     "__builtins__": _BUILTINS,
-    "_getattr_": safer_getattr,
+    "_getattr_": budget.getattr_,
     "_getitem_": operator.getitem,
-    "_getiter_": iter,
+    "_getiter_": budget.guarded_iter,
     "_write_": full_write_guard,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_inplacevar_": _inplacevar,
+    **budget.GUARDS,
     **HELPERS,
 }
 _RESERVED = set(SANDBOX_GLOBALS)
@@ -73,7 +77,7 @@ _RESERVED = set(SANDBOX_GLOBALS)
 
 @lru_cache(maxsize=4096)
 def _compile(text: str, expression: bool):
-    result = (compile_restricted_eval if expression else compile_restricted_exec)(text, "<bpmn>")
+    result = (compile_restricted_eval if expression else compile_restricted_exec)(text, "<bpmn>", policy=budget.BudgetPolicy)
     if result.errors:
         raise ScriptError("; ".join(result.errors))
     return result.code
@@ -100,20 +104,26 @@ class RestrictedEnvironment(TaskDataEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
         scope = {**SANDBOX_GLOBALS, **(external_context or {}), **context}
-        return eval(compile_expression(expression), scope)
+        with budget.running():
+            return eval(compile_expression(expression), scope)
 
     def execute(self, script, context, external_context=None):
         clash = _RESERVED.intersection(context)
         if clash:
             raise ScriptError(f"Task data uses reserved names: {', '.join(sorted(clash))}")
         scope = {**SANDBOX_GLOBALS, **(external_context or {}), **context}
-        exec(compile_script(script), scope)
+        left = {}
+        with budget.running():
+            exec(compile_script(script), scope)
+            for key, value in scope.items():
+                if (key not in _RESERVED and not key.startswith("_") and not callable(value)
+                        and context.get(key, left) is not value):
+                    left[key] = value
+            budget.check_left_data(left)
         for key in list(context):
             if key not in scope:
                 del context[key]
-        for key, value in scope.items():
-            if key not in _RESERVED and not key.startswith("_") and not callable(value):
-                context[key] = value
+        context.update(left)
         return True
 
 

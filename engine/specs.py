@@ -134,6 +134,9 @@ def deploy(xml: bytes, filename: str, forms: dict[str, dict], deployed_by=None,
                 db.session.execute(ProcessDefinition.__table__.update().where(
                     ProcessDefinition.id == existing.id).values(is_current=True))
                 db.session.refresh(existing)
+                existing.outcome = "reinstated"
+            else:
+                existing.outcome = "unchanged"  # nothing deployed: not audited as a deployment
             deployed.append(existing)
             continue
         latest = db.session.scalar(select(func.max(ProcessDefinition.version)).filter_by(
@@ -146,6 +149,7 @@ def deploy(xml: bytes, filename: str, forms: dict[str, dict], deployed_by=None,
             spec_json=spec_to_dict(spec, subprocess_specs),
             forms=used_forms,
             deployed_by=deployed_by, is_current=True)
+        definition.outcome = "deployed"
         db.session.add(definition)
         deployed.append(definition)
     db.session.flush()

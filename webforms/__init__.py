@@ -30,6 +30,8 @@ class DatabaseId(IntegerConverter):
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    from .json_input import StrictJSONProvider
+    app.json = StrictJSONProvider(app)
     app.url_map.converters["int"] = DatabaseId
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
@@ -48,9 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         # progress, or a timer this many minutes late (engine.dashboard).
         STUCK_WORKING_DAYS=int(os.environ.get("CASEFLOW_STUCK_WORKING_DAYS", "5")),
         STUCK_TIMER_GRACE_MINUTES=int(os.environ.get("CASEFLOW_STUCK_TIMER_GRACE_MINUTES", "15")),
+        # a sign-in ends after this long unused, and this long after it began (engine.accounts)
+        CASEFLOW_SESSION_IDLE_MINUTES=int(os.environ.get("CASEFLOW_SESSION_IDLE_MINUTES", "30")),
+        CASEFLOW_SESSION_MAX_HOURS=int(os.environ.get("CASEFLOW_SESSION_MAX_HOURS", "10")),
     )
     if test_config:
         app.config.update(test_config)
+    if "SESSION_COOKIE_SECURE" not in (test_config or {}):
+        app.config["SESSION_COOKIE_SECURE"] = _secure_cookies(app)
     _tune_engine(app)
 
     app.jinja_loader = ChoiceLoader([
@@ -64,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import agenda, api, auth, cases, cli, dashboard, documents, errors, panel_booking, resource_panel, tasks
     from . import modeller, modeller_api  # noqa: F401 (modeller_api adds its routes to api.bp)
+    from . import account  # noqa: F401 (adds the person's own page to auth.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
@@ -76,6 +84,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     errors.register(app)
+    from .security_headers import register as register_security_headers
+    register_security_headers(app)
+    from .nul_guard import register as register_nul_guard
+    register_nul_guard(app)
+    from .access import register as register_access
+    register_access(app)
     cli.register(app)
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
     from .formatting import register as register_filters
@@ -83,10 +97,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def _secure_cookies(app: Flask) -> bool:
+    """The session cookie goes over HTTPS only, except in local development:
+    the test client and `make run`'s http://127.0.0.1 demo (which sets
+    CASEFLOW_SECURE_COOKIES=0). CASEFLOW_SECURE_COOKIES=1/0 decides."""
+    setting = os.environ.get("CASEFLOW_SECURE_COOKIES")
+    if setting is not None:
+        return setting.strip().lower() not in ("0", "false", "no", "off", "")
+    return not (app.testing or app.debug)
+
+
 def _tune_engine(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Wait for the single writer rather than fail.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"timeout": app.config.get("SQLITE_BUSY_TIMEOUT", 30)}}
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Every query here reads a few index entries or a few thousand (the
         # dashboard's): starting parallel workers costs more than it saves (it

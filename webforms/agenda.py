@@ -3,18 +3,17 @@ from datetime import date
 
 from flask import Blueprint, abort, g, render_template, request
 
-from engine import queries
-from processes import posts
+from engine import permissions, queries
 
-from .auth import post_required
+from .access import permission_required
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
-JARP_POSTS = ("JARP Co-ordinator", "JARP Chair", posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
+JARP_POSTS = permissions.holders("agenda.jarp")
 
 
 @bp.route("/jarp")
-@post_required(*JARP_POSTS)
+@permission_required("agenda.jarp")
 def jarp():
     sitting = None
     if request.args.get("sitting"):

@@ -7,6 +7,7 @@ from engine.models import MAX_ID, ProcessInstance, Task
 from engine.timeutil import from_db
 from engine.transaction import Conflict, unit_of_work
 
+from .access import permission_required, public
 from .openapi import OPENAPI
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -74,11 +75,13 @@ def _json_body() -> dict:
 
 
 @bp.get("/openapi.json")
+@public
 def openapi():
     return jsonify(OPENAPI)
 
 
 @bp.get("/tasks")
+@permission_required("task.list")
 def list_tasks():
     return jsonify({"tasks": [task_json(t) for t in queries.open_task_rows_for(g.user)]})
 
@@ -91,6 +94,7 @@ def _visible_task(task_id: str) -> Task:
 
 
 @bp.get("/tasks/<task_id>")
+@permission_required("task.read")
 def read_task(task_id):
     task = _visible_task(task_id)
     schema, data = queries.task_form(task)
@@ -98,15 +102,19 @@ def read_task(task_id):
 
 
 @bp.post("/tasks/<task_id>/complete")
+@permission_required("task.complete")
 def complete(task_id):
     body = _json_body()
     data = body.get("data")
     if not isinstance(data, dict):
         raise ApiError(400, "Send the form answers as an object in 'data'.")
+    override_reason = body.get("override_reason")
+    if override_reason is not None and not isinstance(override_reason, str):
+        raise ApiError(400, "Send 'override_reason' as text.")
     # complete_task checks who is asking (404 for a task not theirs to see)
     try:
         with unit_of_work():
-            task = runtime.complete_task(task_id, g.user, data, override_reason=body.get("override_reason"))
+            task = runtime.complete_task(task_id, g.user, data, override_reason=override_reason)
             # read in the same transaction: the instance is at hand, nothing is read twice
             answer = instance_json(task.instance, with_data=False)
     except runtime.Invalid as exc:
@@ -122,6 +130,7 @@ def complete(task_id):
 
 
 @bp.post("/instances")
+@permission_required("instance.start")
 def start_instance():
     body = _json_body()
     process, case_id = body.get("process"), body.get("case_id")
@@ -137,12 +146,20 @@ def start_instance():
     refusal = already_running(case, process)
     if refusal:
         raise ApiError(409, refusal)
-    with unit_of_work():
-        instance = runtime.start_instance(process, case, g.user)
-    return jsonify(instance_json(instance)), 201
+    try:
+        with unit_of_work():
+            instance = runtime.start_instance(process, case, g.user)
+            # built in the transaction: what this start made, not a later change by someone else
+            answer = instance_json(instance)
+    except Conflict as exc:
+        raise ApiError(503, runtime.BUSY_MESSAGE) from exc
+    except runtime.EngineError as exc:
+        raise ApiError(exc.status, str(exc)) from exc
+    return jsonify(answer), 201
 
 
 @bp.get("/instances/<int:instance_id>")
+@permission_required("instance.read")
 def read_instance(instance_id):
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None or instance.case is None or queries.visible_case(g.user, instance.case_id) is None:

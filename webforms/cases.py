@@ -1,12 +1,12 @@
 """Cases: the list, one case with its processes and audit trail, starting a process."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
-from engine import authz, queries, runtime
-from engine.transaction import unit_of_work
+from engine import authz, permissions, queries, reads, runtime
+from engine.transaction import Conflict, unit_of_work
 from processes import papers, posts
 
 from . import resource_panel
-from .auth import login_required
+from .access import permission_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -16,8 +16,9 @@ STARTABLE = {"jarp_referral": "Start a JARP referral", "case_transfer": "Request
              "panel_booking": "Book onto the Adoption or Fostering Panel"}
 
 
-# One service at a time: a case is never in two transfers at once.
-ONE_AT_A_TIME = {"case_transfer": "A transfer of this case is already under way; finish or cancel it first."}
+# One service at a time: a case is never in two transfers at once (enforced
+# by a unique index too, engine/models.py, for two starts at the same moment).
+from engine.models import ONE_AT_A_TIME  # noqa: E402
 
 
 def already_running(case, process_key) -> str | None:
@@ -42,18 +43,30 @@ def startable_processes(user, case):
 
 
 @bp.route("/")
-@login_required
+@permission_required("case.list")
 def case_list():
     return render_template("cases.html", cases=queries.cases_for(g.user))
 
 
 @bp.route("/<int:case_id>")
-@login_required
+@permission_required("case.read")
 def case_page(case_id):
     case = queries.visible_case(g.user, case_id)
     if case is None:
         abort(404)
-    return render_template("case.html", **case_context(case))
+    html = render_template("case.html", **case_context(case))
+    reads.record(g.user, reads.CASE_VIEWED, case.id, f"case {case.reference}")
+    return html
+
+
+@bp.route("/<int:case_id>/reads")
+@permission_required("case.reads.view")
+def case_reads(case_id):
+    """Who has read this child's record: for the Head of Service and above."""
+    case = queries.visible_case(g.user, case_id)
+    if case is None or not permissions.can(g.user, "case.reads.view", case):
+        abort(404)
+    return render_template("case_reads.html", case=case, events=reads.of_case(case.id))
 
 
 def case_context(case) -> dict:
@@ -65,7 +78,7 @@ def case_context(case) -> dict:
 
 
 @bp.route("/<int:case_id>/start/<process_key>", methods=["POST"])
-@login_required
+@permission_required("instance.start")
 def start(case_id, process_key):
     case = queries.visible_case(g.user, case_id)
     if case is None:
@@ -76,8 +89,15 @@ def start(case_id, process_key):
     if refusal:
         flash(refusal, "error")
         return redirect(url_for("cases.case_page", case_id=case.id))
-    with unit_of_work():
-        instance = runtime.start_instance(process_key, case, g.user)
+    try:
+        with unit_of_work():
+            instance = runtime.start_instance(process_key, case, g.user)
+    except Conflict:
+        flash(runtime.BUSY_MESSAGE, "error")
+        return redirect(url_for("cases.case_page", case_id=case.id))
+    except runtime.EngineError as exc:  # e.g. a transfer started by someone else at the same moment
+        flash(str(exc), "error")
+        return redirect(url_for("cases.case_page", case_id=case.id))
     task = queries.open_task_for_instance(instance.id)
     if task is not None and authz.can_act_on(g.user, task):
         return redirect(url_for("tasks.task_page", task_id=task.id))

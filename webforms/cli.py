@@ -1,4 +1,4 @@
-"""Command-line tasks: init-db, deploy, seed-demo, worker, issue-token."""
+"""Command-line tasks: init-db, deploy, seed-demo, worker, issue-token, audit-verify."""
 from pathlib import Path
 
 import click
@@ -6,13 +6,19 @@ from flask import current_app
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from engine import specs, worker
+from engine import accounts, audit, specs, worker
 from engine.db import db
 from engine.models import User
 from engine.transaction import unit_of_work
 
 from . import demo
-from .auth import issue_token
+
+
+def _user(username):
+    user = db.session.scalar(select(User).filter_by(username=username))
+    if user is None:
+        raise click.ClickException(f"No user called {username}")
+    return user
 
 
 def register(app):
@@ -49,13 +55,47 @@ def register(app):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         worker.run(interval=interval, once=once)
 
+    @app.cli.command("audit-verify")
+    def audit_verify():
+        """Check the audit trail's hash chain; exit 1 at the first broken link."""
+        from engine import audit_chain
+        checked, broken = audit_chain.verify(db.session)
+        if broken:
+            click.echo(f"Audit trail broken after {checked} good rows: {broken}", err=True)
+            raise SystemExit(1)
+        click.echo(f"Audit trail OK: {checked} rows, every link holds.")
+
     @app.cli.command("issue-token")
     @click.argument("username")
-    def issue(username):
-        """Issue a new API token for a user (the old one stops working)."""
+    @click.option("--days", type=click.IntRange(1, 3650), default=accounts.TOKEN_DAYS, show_default=True,
+                  help="Days until the token expires.")
+    @click.option("--label", default="Issued from the command line", show_default=True)
+    def issue(username, days, label):
+        """Issue a new API token for a user (their other tokens keep working until revoked)."""
         with unit_of_work():
-            user = db.session.scalar(select(User).filter_by(username=username))
-            if user is None:
-                raise click.ClickException(f"No user called {username}")
-            token = issue_token(user)
+            user = _user(username)
+            token, row = accounts.issue_token(user, label, days)
+            audit.record("user.token_issued", None, detail={"token_id": row.id, "label": label,
+                                                            "username": username})
         click.echo(token)
+
+    @app.cli.command("set-password")
+    @click.argument("username")
+    @click.password_option()
+    def set_password(username, password):
+        """Set a person's password; every session they have open ends."""
+        with unit_of_work():
+            user = _user(username)
+            accounts.set_password(user, password)
+            audit.record("user.password_set", None, detail={"username": username})
+        click.echo(f"Password set for {username}; their sessions have ended.")
+
+    @app.cli.command("deactivate")
+    @click.argument("username")
+    def deactivate(username):
+        """Close a person's account: their sessions end and their API tokens stop working."""
+        with unit_of_work():
+            user = _user(username)
+            accounts.deactivate(user)
+            audit.record("user.deactivated", None, detail={"username": username})
+        click.echo(f"{username} deactivated.")

@@ -9,22 +9,24 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    stream_with_context, url_for)
 from sqlalchemy import select
 
-from engine import dashboard, queries, repair, runtime, specs
+from engine import dashboard, permissions, queries, reads, repair, runtime, specs
 from engine.db import db
 from engine.forms import FieldError
 from engine.models import MAX_ID, AuditEvent, ProcessDefinition, ProcessInstance, Task, Unit
 from engine.timeutil import from_db
+from engine.current_data import current_task
 from engine.transaction import Conflict, unit_of_work
 from processes import calendar, clock, posts
 
-from .auth import login_required, post_required
+from .access import permission_required
 from .formatting import london
+from .inputs import whole_number
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 # Who sees the dashboard: the managers, and the Panel Manager for the panels'
 # work (read only: repairs are for the case-decision chain, engine.repair).
-DASHBOARD_POSTS = (*posts.MANAGERS, "Panel Manager")
+DASHBOARD_POSTS = permissions.holders("dashboard.view")
 UNIT_COORDINATOR = "Unit Co-ordinator"
 INSTANCE_ACTIONS = ("suspend", "resume", "cancel", "retry", "move-back")
 TASK_ACTIONS = ("reassign", "unclaim", "escalate")
@@ -83,11 +85,12 @@ def _filters(default_sort: str, sorts: tuple) -> tuple[dashboard.Filters, list[F
         raw = args.get(name, "").strip()
         if not raw:
             return None
-        if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        value = whole_number(raw, high if high is not None else 10**12)
+        if value is None or value < low:
             errors.append(FieldError(name, f"{label} must be a whole number"
                                            + (f" from {low} to {high}" if high else f" of {low} or more")))
             return None
-        return int(raw)
+        return value
 
     def day(name, label):
         raw = args.get(name, "").strip()
@@ -169,7 +172,7 @@ def _common(scope: dashboard.Scope) -> dict:
 # ---------------------------------------------------------------- pages
 
 @bp.route("/")
-@post_required(*DASHBOARD_POSTS)
+@permission_required("dashboard.view")
 def dashboard_page():
     scope, r = _scope(), _rules()
     return render_template("dashboard.html", view="summary", summary=dashboard.summary(scope, r),
@@ -191,13 +194,13 @@ def _list_page(view: str, default_sort: str, sorts: tuple, page_of, csv_endpoint
 
 
 @bp.route("/overdue")
-@post_required(*DASHBOARD_POSTS)
+@permission_required("dashboard.view")
 def overdue():
     return _list_page("overdue", "due", dashboard.OVERDUE_SORTS, dashboard.overdue_page, "manage.overdue_csv")
 
 
 @bp.route("/stuck")
-@post_required(*DASHBOARD_POSTS)
+@permission_required("dashboard.view")
 def stuck():
     return _list_page("stuck", "since", dashboard.STUCK_SORTS, dashboard.stuck_page, "manage.stuck_csv")
 
@@ -225,6 +228,8 @@ def _csv_response(name: str, header: list[str], rows) -> Response:
         yield out.getvalue()
 
     filename = f"caseflow-{name}-{clock.now():%Y-%m-%d}.csv"
+    # one event for the export (many cases): what was asked for, not each row
+    reads.record(g.user, reads.EXPORT_DOWNLOADED, None, f"{name}.csv {request.query_string.decode()[:250]}")
     return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Cache-Control": "no-store"})
@@ -235,7 +240,7 @@ def _late(due_at, today) -> int:
 
 
 @bp.route("/overdue.csv")
-@post_required(*DASHBOARD_POSTS)
+@permission_required("dashboard.view")
 def overdue_csv():
     scope, r = _scope(), _rules()
     f, errors = _filters("due", dashboard.OVERDUE_SORTS)
@@ -258,7 +263,7 @@ def overdue_csv():
 
 
 @bp.route("/stuck.csv")
-@post_required(*DASHBOARD_POSTS)
+@permission_required("dashboard.view")
 def stuck_csv():
     scope, r = _scope(), _rules()
     f, errors = _filters("since", dashboard.STUCK_SORTS)
@@ -314,7 +319,7 @@ def _current_data(workflow) -> dict:
     cancelled one has no end data: its last step's then)."""
     if workflow.completed and workflow.data:
         return dict(workflow.data)
-    last = workflow.last_task
+    last = current_task(workflow)  # after an interrupting timer, its path's data
     return dict(last.data) if last is not None else dict(workflow.task_tree.data)
 
 
@@ -344,10 +349,12 @@ def _instance_context(instance: ProcessInstance, errors=None, open_form=None, fo
 
 
 @bp.route("/instances/<int:instance_id>")
-@post_required(*DASHBOARD_POSTS)
+@permission_required("dashboard.view")
 def instance_page(instance_id):
     instance = _visible_instance(instance_id)
-    return render_template("instance.html", **_instance_context(instance))
+    html = render_template("instance.html", **_instance_context(instance))
+    reads.record(g.user, reads.INSTANCE_VIEWED, instance.case_id, f"instance {instance.id}")
+    return html
 
 
 def _prefixed(errors, prefix: str) -> list[FieldError]:
@@ -380,7 +387,7 @@ def _run_repair(instance: ProcessInstance, prefix: str, action):
 
 
 @bp.route("/instances/<int:instance_id>/<action>", methods=["POST"])
-@post_required(*repair.REPAIRERS)
+@permission_required("instance.repair")
 def instance_action(instance_id, action):
     if action not in INSTANCE_ACTIONS:
         abort(404)
@@ -409,7 +416,7 @@ def instance_action(instance_id, action):
 
 
 @bp.route("/tasks/<task_id>/<action>", methods=["POST"])
-@post_required(*repair.REPAIRERS)
+@permission_required("instance.repair")
 def task_action(task_id, action):
     if action not in TASK_ACTIONS:
         abort(404)
@@ -424,7 +431,7 @@ def task_action(task_id, action):
     def act():
         if action == "reassign":
             raw = form.get("assignee", "")
-            done = repair.reassign(task_id, g.user, int(raw) if raw.isdigit() else None, reason)
+            done = repair.reassign(task_id, g.user, whole_number(raw), reason)
             return f"‘{name}’ is now assigned to {done.assigned_to.name}.", "success"
         if action == "unclaim":
             repair.unclaim(task_id, g.user, reason)
@@ -451,7 +458,7 @@ def _element_namer():
 
 
 @bp.route("/unit")
-@login_required
+@permission_required("dashboard.unit_week")
 def unit_week():
     """The Unit Co-ordinator's own unit; a manager may look at any unit they oversee."""
     user = g.user

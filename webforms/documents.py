@@ -3,12 +3,12 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
-from engine import documents, queries
+from engine import documents, queries, reads
 from engine.db import db
 from engine.models import Document
 from engine.transaction import unit_of_work
 
-from .auth import login_required
+from .access import permission_required
 from .cases import case_context
 
 bp = Blueprint("documents", __name__)
@@ -19,7 +19,7 @@ def storage_root() -> Path:
 
 
 @bp.route("/cases/<int:case_id>/documents", methods=["POST"])
-@login_required
+@permission_required("case.papers.upload")
 def upload(case_id):
     case = queries.visible_case(g.user, case_id)
     if case is None:
@@ -42,10 +42,13 @@ def upload(case_id):
 
 
 @bp.route("/documents/<int:document_id>")
-@login_required
+@permission_required("document.read")
 def download(document_id):
     document = db.session.get(Document, document_id)
     if document is None or queries.visible_case(g.user, document.case_id) is None:
         abort(404)
-    return send_file(documents.path_of(document, storage_root()), mimetype=document.content_type,
-                     as_attachment=True, download_name=document.filename)
+    response = send_file(documents.path_of(document, storage_root()), mimetype=document.content_type,
+                         as_attachment=True, download_name=document.filename)
+    reads.record(g.user, reads.PAPER_DOWNLOADED, document.case_id,
+                 f"paper {document.id}: {document.kind}, {document.filename}")
+    return response

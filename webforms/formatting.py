@@ -56,7 +56,14 @@ AUDIT_LABELS = {
     "task.reassigned": "Task reassigned",
     "task.unclaimed": "Task given back to its post",
     "timer.fired": "Timer fired",
+    "user.locked_out": "Sign-in locked after too many failures",
+    "user.sign_in_failed": "Sign-in failed",
     "user.signed_in": "Signed in",
+    "user.signed_out": "Signed out",
+    "user.token_issued": "API token issued",
+    "user.token_revoked": "API token revoked",
+    "user.password_set": "Password changed",
+    "user.deactivated": "Account closed",
 }
 
 

@@ -1,4 +1,5 @@
 """A task's JSON Schema as GOV.UK form fields, and a posted form back as data."""
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -125,6 +126,8 @@ def _typed(value: str, kind):
             return int(value)
         if kind == "number":
             number = float(value)
+            if not math.isfinite(number):  # "NaN", "inf", "1e999": not numbers a person means
+                return value
             return int(number) if number.is_integer() else number
     except ValueError:
         return value  # left as text, so the schema reports the wrong type
@@ -134,7 +137,7 @@ def _typed(value: str, kind):
 def _date(day: str, month: str, year: str) -> str:
     try:
         return date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year such as 99999999999
         return f"{year}-{month}-{day}"  # not a real date: the format check says so
 
 

@@ -11,12 +11,13 @@ from flask import (
     Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for,
 )
 
-from engine import migration, modelling, queries, specs
+from engine import migration, modelling, permissions, queries, specs
 from engine.transaction import Conflict, unit_of_work
 from processes import posts
 
-from .auth import post_required
+from .access import permission_required
 from .formfields import fields_for
+from .inputs import whole_number
 
 bp = Blueprint("modeller", __name__, url_prefix="/processes")
 
@@ -42,38 +43,38 @@ def _bpmn_download(xml: str, filename: str) -> Response:
 # ---------------------------------------------------------------- reading
 
 @bp.route("/")
-@post_required(*VIEWERS)
+@permission_required("process.view")
 def process_list():
     return render_template("modeller/list.html", processes=modelling.overview(),
-                           can_edit=g.user.post in EDITORS)
+                           can_edit=permissions.can(g.user, "process.edit"))
 
 
 @bp.route("/<key>")
-@post_required(*VIEWERS)
+@permission_required("process.view")
 def process_page(key):
     entry = _or_404(modelling.process, key)
     return render_template("modeller/process.html", p=entry, copies=modelling.conflict_copies(key),
-                           history=modelling.history(key), can_edit=g.user.post in EDITORS)
+                           history=modelling.history(key), can_edit=permissions.can(g.user, "process.edit"))
 
 
 @bp.route("/<key>/versions/<int:number>")
-@post_required(*VIEWERS)
+@permission_required("process.view")
 def version_page(key, number):
     definition = _or_404(modelling.version, key, number)
     return render_template("modeller/version.html", d=definition, p=_or_404(modelling.process, key),
                            config={"mode": "view", "xml": definition.bpmn_xml},
-                           can_edit=g.user.post in EDITORS)
+                           can_edit=permissions.can(g.user, "process.edit"))
 
 
 @bp.route("/<key>/versions/<int:number>.bpmn")
-@post_required(*VIEWERS)
+@permission_required("process.view")
 def version_download(key, number):
     definition = _or_404(modelling.version, key, number)
     return _bpmn_download(definition.bpmn_xml, f"{key}-v{number}.bpmn")
 
 
 @bp.route("/<key>/draft.bpmn")
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def draft_download(key):
     draft = modelling.open_draft(key)
     if draft is None:
@@ -82,7 +83,7 @@ def draft_download(key):
 
 
 @bp.route("/<key>/copies/<int:copy_id>.bpmn")
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def copy_download(key, copy_id):
     kept = _or_404(modelling.copy, key, copy_id)
     return _bpmn_download(kept.bpmn_xml, f"{key}-copy-{copy_id}.bpmn")
@@ -94,13 +95,14 @@ def _number(name):
     value = request.args.get(name)
     if value is None:
         return None
-    if not value.isdigit():
+    number = whole_number(value)
+    if number is None:
         abort(404)
-    return int(value)
+    return number
 
 
 @bp.route("/<key>/edit")
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def edit(key):
     source = _or_404(modelling.editor_source, key, _number("version"), _number("copy"))
     config = {
@@ -162,7 +164,7 @@ def save(key: str, xml: str, base, user):
 
 
 @bp.route("/<key>/draft", methods=["POST"])
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def save_draft(key):
     body = _json_body()
     try:
@@ -173,7 +175,7 @@ def save_draft(key):
 
 
 @bp.route("/<key>/validate", methods=["POST"])
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def validate(key):
     body = _json_body()
     try:
@@ -184,7 +186,7 @@ def validate(key):
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
-@post_required(*EDITORS)
+@permission_required("process.deploy")
 def deploy(key):
     body = _json_body()
     try:
@@ -205,12 +207,12 @@ def deploy(key):
 
 
 @bp.route("/<key>/discard", methods=["POST"])
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def discard(key):
     copy_id = request.form.get("copy")
     try:
         with unit_of_work():
-            modelling.discard(key, int(copy_id) if copy_id and copy_id.isdigit() else None, g.user)
+            modelling.discard(key, whole_number(copy_id), g.user)
     except modelling.NotFound:
         abort(404)
     flash("The copy was discarded." if copy_id else "The draft was discarded.", "success")
@@ -220,7 +222,7 @@ def discard(key):
 # ---------------------------------------------------------------- upload
 
 @bp.route("/upload", methods=["GET", "POST"])
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def upload():
     errors, problems, status = [], [], 200
     if request.method == "POST":
@@ -259,7 +261,7 @@ def upload():
 # ---------------------------------------------------------------- migration
 
 @bp.route("/<key>/migrate", methods=["GET", "POST"])
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def migrate(key):
     entry = _or_404(modelling.process, key)
     target = specs.current(key)
@@ -267,7 +269,7 @@ def migrate(key):
         abort(404)
     errors, status, moved, refused = [], 200, None, None
     if request.method == "POST":
-        chosen = [int(v) for v in request.form.getlist("instance") if v.isdigit()]
+        chosen = [n for n in map(whole_number, request.form.getlist("instance")) if n is not None]
         try:
             with unit_of_work():
                 moved, refused = migration.migrate(key, target, chosen, g.user)
@@ -290,10 +292,10 @@ def migrate(key):
 # ---------------------------------------------------------------- forms
 
 @bp.route("/forms")
-@post_required(*VIEWERS)
+@permission_required("process.view")
 def form_list():
     return render_template("modeller/forms.html", forms=modelling.form_list(),
-                           can_edit=g.user.post in EDITORS)
+                           can_edit=permissions.can(g.user, "process.edit"))
 
 
 def _preview_fields(schema: dict):
@@ -304,7 +306,7 @@ def _preview_fields(schema: dict):
 
 @bp.route("/forms/new", methods=["GET", "POST"])
 @bp.route("/forms/<name>", methods=["GET", "POST"])
-@post_required(*EDITORS)
+@permission_required("process.edit")
 def form_edit(name=None):
     is_new = name is None
     errors, status, preview = [], 200, None
@@ -342,7 +344,7 @@ def form_edit(name=None):
 
 
 @bp.route("/forms/<name>/preview")
-@post_required(*VIEWERS)
+@permission_required("process.view")
 def form_preview(name):
     schema, _token = _or_404(modelling.form, name)
     if isinstance(schema, str):

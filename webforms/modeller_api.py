@@ -4,15 +4,18 @@ added to the API blueprint, so its token authentication and JSON errors
 apply.  Only the Process Owner post may use them."""
 from flask import g, jsonify, request
 
-from engine import migration, modelling, specs
+from engine import migration, modelling, permissions, specs
+from engine.models import MAX_ID
+from engine.timeutil import from_db
 from engine.transaction import Conflict, unit_of_work
 
+from .access import permission_required
 from .api import ApiError, bp
-from .modeller import EDITORS, save
+from .modeller import save
 
 
 def _owner() -> None:
-    if g.user.post not in EDITORS:
+    if not permissions.can(g.user, "process.edit"):
         raise ApiError(403, "Only a Process Owner may read or change process definitions.")
 
 
@@ -31,12 +34,13 @@ def _fail(exc: modelling.ModellingError):
 
 def _version_json(v: dict) -> dict:
     return {"version": v["version"], "deployed_by": v["deployed_by"],
-            "deployed_at": v["deployed_at"].isoformat() if v["deployed_at"] else None,
+            "deployed_at": from_db(v["deployed_at"]).isoformat() if v["deployed_at"] else None,  # with its zone: the document says date-time
             "current": v["is_current"], "running_instances": v["running"],
             "instances_by_status": v["statuses"]}
 
 
 @bp.get("/definitions")
+@permission_required("process.edit")
 def definitions():
     _owner()
     return jsonify({"definitions": [{
@@ -46,6 +50,7 @@ def definitions():
 
 
 @bp.get("/definitions/<key>/draft")
+@permission_required("process.edit")
 def read_draft(key):
     """The diagram an editor would open (the draft, else the current version)
     and the base hash to save it against."""
@@ -59,6 +64,7 @@ def read_draft(key):
 
 
 @bp.post("/definitions/<key>/drafts")
+@permission_required("process.edit")
 def save_draft(key):
     _owner()
     body = _body()
@@ -75,6 +81,7 @@ def save_draft(key):
 
 
 @bp.post("/definitions/<key>/validation")
+@permission_required("process.edit")
 def validate(key):
     """Problems with the posted diagram (or the saved draft, if none is sent)."""
     _owner()
@@ -85,6 +92,8 @@ def validate(key):
         if draft is None:
             raise ApiError(404, f"There is no draft of {key}; send the diagram as 'xml'.")
         xml = draft.bpmn_xml
+    if not isinstance(xml, str):
+        raise ApiError(400, "Send the diagram as text in 'xml'.")
     try:
         problems = modelling.check(xml, key)
     except modelling.ModellingError as exc:
@@ -93,6 +102,7 @@ def validate(key):
 
 
 @bp.post("/definitions/<key>/deploy")
+@permission_required("process.deploy")
 def deploy(key):
     """Deploy the saved draft whose hash is 'base'."""
     _owner()
@@ -110,6 +120,7 @@ def deploy(key):
 
 
 @bp.post("/definitions/<key>/migrations")
+@permission_required("process.deploy")
 def migrate(key):
     """?dry_run=1: which running instances can move to the current version,
     and why the others cannot.  Otherwise move the listed 'instances'."""
@@ -123,7 +134,8 @@ def migrate(key):
                         "instances": [m.as_json() for m in plan]})
     body = _body()
     ids = body.get("instances")
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+    if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids):
         raise ApiError(400, "Send the ids of the instances to move as 'instances' (a list of numbers).")
     try:
         with unit_of_work():

@@ -57,7 +57,10 @@ OPENAPI = {
                     "case_id": {"type": "integer"}}}}}},
             "responses": {"201": _resp("Started", {"$ref": "#/components/schemas/Instance"}),
                           "400": _resp("Bad request", _ERROR),
-                          "403": _resp("Your post cannot start this process", _ERROR), **_ERRORS}}},
+                          "403": _resp("Your post cannot start this process", _ERROR),
+                          "409": _resp("One at a time: already running on this case", _ERROR),
+                          "503": _resp("The database is busy with another change: try again", _ERROR),
+                          **_ERRORS}}},
         "/instances/{instance_id}": {"get": {
             "summary": "A process instance with its state, data and tasks",
             "parameters": [{"name": "instance_id", "in": "path", "required": True,

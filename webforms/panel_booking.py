@@ -8,25 +8,23 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from engine import bookings, queries
+from engine import bookings, permissions, queries
 from engine.db import db
 from engine.forms import FieldError, validate
 from engine.models import ProcessInstance
 from engine.transaction import Conflict, unit_of_work
-from processes import clock, posts
+from processes import clock
 from processes import panel_booking as rules
 
-from .auth import login_required
+from .access import permission_required
 from .formfields import fields_for, parse_form
 
 bp = Blueprint("panels", __name__, url_prefix="/panels")
 
 PANEL_MANAGER = "Panel Manager"
 PANEL_ADVISOR = "Panel Advisor"
-# Who may read an agenda (children's names and papers): the Panels' own staff,
-# the Head of Service who decides on Fostering Panel recommendations, and the directors.
-AGENDA_POSTS = (PANEL_MANAGER, "Panel Administrator", PANEL_ADVISOR, "Panel Chair",
-                rules.HOS_CHILDRENS_RESOURCES, posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
+# Who may read an agenda: engine/permissions.py, "panel.sitting.view".
+AGENDA_POSTS = permissions.holders("panel.sitting.view")
 SLUG = "<any(adoption, fostering):slug>"
 
 ADD_DATE = {
@@ -95,11 +93,6 @@ def _sitting_or_404(panel: str, value: str):
     return row
 
 
-def _only(*allowed):
-    if g.user.post not in allowed:
-        abort(403)
-
-
 # ---------------------------------------------------------------- calendar
 
 def _calendar(slug: str, *, errors=(), values=None, status=200, form=None):
@@ -118,21 +111,20 @@ def _calendar(slug: str, *, errors=(), values=None, status=200, form=None):
         "panel_calendar.html", slug=slug, panel=panel, year=year, rules=rules,
         sittings=bookings.sittings(panel["name"], year), reserves=bookings.counts(panel["name"]),
         mine=bookings.bookings_for(g.user, panel["name"]), manager=manager,
-        staff=g.user.post in AGENDA_POSTS, today=clock.now().date(), errors=list(errors),
+        staff=permissions.can(g.user, "panel.sitting.view"), today=clock.now().date(), errors=list(errors),
         add_fields=fields_for(ADD_DATE, values if form == "add" else {}),
         publish_fields=fields_for(PUBLISH, publish_values)), status
 
 
 @bp.route(f"/{SLUG}")
-@login_required
+@permission_required("panel.calendar.view")
 def calendar(slug):
     return _calendar(slug)
 
 
 @bp.route(f"/{SLUG}/dates", methods=["POST"])
-@login_required
+@permission_required("panel.dates.manage")
 def add_date(slug):
-    _only(PANEL_MANAGER)
     panel = _panel(slug)
     data, raw = parse_form(ADD_DATE, request.form)
     errors = validate(ADD_DATE, data)
@@ -151,9 +143,8 @@ def add_date(slug):
 
 
 @bp.route(f"/{SLUG}/timetable", methods=["POST"])
-@login_required
+@permission_required("panel.dates.manage")
 def publish(slug):
-    _only(PANEL_MANAGER)
     panel = _panel(slug)
     data, raw = parse_form(PUBLISH, request.form)
     errors = validate(PUBLISH, data)
@@ -223,16 +214,14 @@ def _sitting_page(slug, row, *, errors=(), values=None, status=200):
 
 
 @bp.route(f"/{SLUG}/dates/<day>")
-@login_required
+@permission_required("panel.sitting.view")
 def sitting(slug, day):
-    _only(*AGENDA_POSTS)
     return _sitting_page(slug, _sitting_or_404(_panel(slug)["name"], day))
 
 
 @bp.route(f"/{SLUG}/dates/<day>/reserve", methods=["POST"])
-@login_required
+@permission_required("panel.booking.reserve")
 def reorder(slug, day):
-    _only(PANEL_ADVISOR)
     row = _sitting_or_404(_panel(slug)["name"], day)
     data, raw = parse_form(REORDER, request.form)
     errors = validate(REORDER, data)
@@ -252,9 +241,8 @@ def reorder(slug, day):
 
 
 @bp.route(f"/{SLUG}/dates/<day>/cancel", methods=["POST"])
-@login_required
+@permission_required("panel.dates.manage")
 def cancel(slug, day):
-    _only(PANEL_MANAGER)
     row = _sitting_or_404(_panel(slug)["name"], day)
     data, raw = parse_form(CANCEL, request.form)
     errors = validate(CANCEL, data)

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import audit, queries, runtime
+from engine import audit, permissions, queries, runtime
 from engine.db import db
 from engine.models import AgendaItem, PanelSitting, ProcessInstance
 from engine.timeutil import to_db
@@ -23,7 +23,7 @@ from engine.transaction import Conflict, unit_of_work
 from processes import calendar, clock, posts
 from processes import resource_panel as rp
 
-from .auth import post_required
+from .access import permission_required
 
 bp = Blueprint("resource_panel", __name__)
 
@@ -94,7 +94,7 @@ def _row(item: AgendaItem, can_edit: bool) -> Row:
 
 
 @bp.route("/agenda/resource-panel")
-@post_required(*VIEW_POSTS)
+@permission_required("agenda.resource_panel")
 def agenda():
     today = clock.now().date()
     only = None
@@ -104,7 +104,7 @@ def agenda():
         except ValueError:
             abort(400, "The sitting date must look like 2026-12-07.")
     cancelled = cancelled_sittings()
-    can_edit = g.user.post in EDIT_POSTS
+    can_edit = permissions.can(g.user, "agenda.resource_panel.edit")
     sittings: dict[date, Sitting] = {}
     if only is None:
         for day in rp.upcoming(today, WEEKS_SHOWN):
@@ -182,7 +182,7 @@ def _day(d) -> str:
 
 
 @bp.route("/agenda/resource-panel/cases/<int:instance_id>/move", methods=["GET", "POST"])
-@post_required(*EDIT_POSTS)
+@permission_required("agenda.resource_panel.edit")
 def move(instance_id):
     item = _listed_item(instance_id)
     today = clock.now().date()
@@ -222,7 +222,7 @@ def move(instance_id):
 # ---------------------------------------------------------------- cancelling a sitting
 
 @bp.route("/agenda/resource-panel/cancel", methods=["GET", "POST"])
-@post_required(*EDIT_POSTS)
+@permission_required("agenda.resource_panel.edit")
 def cancel():
     today = clock.now().date()
     cancelled = cancelled_sittings()

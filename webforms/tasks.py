@@ -7,14 +7,14 @@ from engine.models import Task
 from engine.transaction import Conflict, unit_of_work
 from processes import papers
 
-from .auth import login_required
+from .access import permission_required
 from .formfields import fields_for, parse_form, values_from_answers
 
 bp = Blueprint("tasks", __name__)
 
 
 @bp.route("/")
-@login_required
+@permission_required("task.list")
 def my_tasks():
     return render_template("my_tasks.html", tasks=queries.open_tasks_for(g.user))
 
@@ -41,7 +41,7 @@ def _option_lists(schema: dict, case_id) -> dict:
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
-@login_required
+@permission_required("task.read")
 def task_page(task_id):
     task = _task_or_404(task_id)
     schema, data = queries.task_form(task)

@@ -33,7 +33,9 @@ def database_url(sqlite_template, tmp_path):
 def live_server(database_url):
     """The app served on 127.0.0.1 on a free port; yields its base URL."""
     cache.clear()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "browser-test"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "browser-test",
+                      # served over plain http://127.0.0.1, like `make run`
+                      "SESSION_COOKIE_SECURE": False})
     assert app.config.get("WTF_CSRF_ENABLED", True), "browser tests run with CSRF protection on"
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: the OS picks a free port
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
@@ -76,7 +78,9 @@ def browser_page(browser, live_server):
 
     def on_console(message):
         # the browser also logs each failed load; those are judged in on_response
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        if message.text.startswith("Refused to"):
+            problems.append(f"CSP violation: {message.text}")
+        elif message.type == "error" and not message.text.startswith("Failed to load resource"):
             problems.append(f"console error: {message.text}")
 
     def on_request_failed(request):
@@ -84,6 +88,10 @@ def browser_page(browser, live_server):
         if request.failure != "net::ERR_ABORTED":
             problems.append(f"request failed: {request.url} {request.failure}")
 
+    # a Content-Security-Policy violation fails the test (Chromium also logs "Refused to ...")
+    page.expose_function("_cspViolation", lambda text: problems.append(f"CSP violation: {text}"))
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => "
+                         "window._cspViolation(e.violatedDirective + ' ' + e.blockedURI));")
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
     page.on("console", on_console)
     page.on("response", on_response)

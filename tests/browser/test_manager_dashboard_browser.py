@@ -40,7 +40,7 @@ def test_manager_finds_an_overdue_task_and_reassigns_it(browser_page: Page, data
     late = calendar.working_days_between(clock.now() - timedelta(days=7), clock.now())
 
     sign_in(page, "group-manager", "Demo Group Manager, Group Manager")
-    page.get_by_role("navigation").get_by_role("link", name="Manage").click()
+    page.get_by_role("navigation").get_by_role("link", name="Manage", exact=True).click()
     expect(page.get_by_role("heading", name="Work overview", level=1)).to_be_visible()
     expect(page.get_by_text("Managing CIN")).to_be_visible()
     by_process = page.get_by_role("table").filter(has_text="Process").first

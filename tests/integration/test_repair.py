@@ -199,15 +199,19 @@ def test_move_back_to_an_earlier_task(app, client):
     response = post_as(client, "head-of-service", url, {"target": prepare_id, "reason": "Wrong figures"})
     assert response.status_code == 302
     [reopened] = open_tasks(app, instance_id)
-    assert (reopened.id, reopened.name, reopened.post) == (prepare_id, "Prepare the figures", "Social Worker")
+    # the reopened task has its own row; the earlier completion keeps its id
+    assert reopened.id != prepare_id
+    assert (reopened.name, reopened.post) == ("Prepare the figures", "Social Worker")
     with app.app_context():
         states = {t.name: t.state for t in db.session.scalars(select(Task).where(
-            Task.instance_id == instance_id, Task.id != prepare_id))}
-        # the earlier completion is kept as history, under a new row id
-        history = db.session.scalars(select(Task).where(Task.instance_id == instance_id,
-                                                        Task.state == "completed")).all()
-        assert [(t.name, t.completed_by.name) for t in history] == [("Prepare the figures", "Demo Social Worker")]
+            Task.instance_id == instance_id, Task.id != reopened.id))}
+        history = db.session.get(Task, prepare_id)
+        assert (history.name, history.state, history.completed_by.name) == (
+            "Prepare the figures", "completed", "Demo Social Worker")
     assert states == {"Check the total": "cancelled", "Prepare the figures": "completed"}
+    # the earlier completion's audit row still names the completed row, not the reopened task
+    [earlier] = [e for e in audit_events(app, instance_id, "task.completed") if e.element_name == "Prepare the figures"]
+    assert earlier.task_id == prepare_id
     [event] = audit_events(app, instance_id, "instance.moved_back")
     assert (event.reason, event.element_name) == ("Wrong figures", "Prepare the figures")
     # and the process goes on from there

@@ -1,0 +1,77 @@
+"""API tokens: their own rows, an expiry, revocation, and the person's own
+page where they are issued (shown once) and revoked (issue 11, item 3)."""
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from engine import accounts
+from engine.db import db
+from engine.models import ApiToken, AuditEvent
+from engine.transaction import unit_of_work
+
+from ..conftest import error_summary, page, sign_in, text
+
+
+def _api(client, token):
+    return client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_issue_a_token_on_the_account_page_use_it_and_revoke_it(app, client):
+    sign_in(client, "social-worker")
+    home = page(client.get("/"))
+    assert home.select_one(".caseflow-who a")["href"] == "/account"
+    assert "You have no API tokens" in text(client.get("/account"))
+    issued = client.post("/account/tokens", data={"label": "Nightly export"})
+    assert issued.status_code == 200
+    token = page(issued).select_one("#new-token code").get_text(strip=True)
+    assert _api(client.application.test_client(), token).status_code == 200
+    listing = page(client.get("/account"))
+    assert token not in listing.get_text()
+    row = listing.select_one("#tokens tbody tr")
+    assert "Nightly export" in row.get_text() and "Never" not in row.get_text()   # last used is shown
+    revoke_url = row.select_one("form")["action"]
+    revoked = client.post(revoke_url)
+    assert "Token revoked: Nightly export" in text(revoked)
+    assert "Revoked" in page(revoked).select_one("#tokens tbody tr").get_text()
+    assert _api(app.test_client(), token).status_code == 401
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions[-2:] == ["user.token_issued", "user.token_revoked"]
+
+
+def test_a_token_needs_a_label(client):
+    sign_in(client, "social-worker")
+    response = client.post("/account/tokens", data={"label": " "})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Enter what the token is for"]
+
+
+def test_a_person_cannot_revoke_someone_elses_token(app, client, runner):
+    token = runner.invoke(args=["issue-token", "group-manager"]).output.strip()
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id))
+    sign_in(client, "social-worker")
+    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 404
+    assert _api(client, token).status_code == 200
+
+
+def test_an_expired_token_is_refused(app, client, runner):
+    result = runner.invoke(args=["issue-token", "social-worker", "--days", "1"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip()
+    assert _api(client, token).status_code == 200
+    with app.app_context():
+        row = db.session.scalar(select(ApiToken))
+        assert timedelta(hours=23) < row.expires_at - row.created_at <= timedelta(days=1)
+        with unit_of_work():
+            db.session.execute(update(ApiToken).values(expires_at=accounts.real_now() - timedelta(seconds=1)))
+    response = _api(client, token)
+    assert response.status_code == 401
+    assert "valid API token" in str(response.json)
+
+
+def test_a_deactivated_persons_token_is_refused(app, client, runner):
+    token = runner.invoke(args=["issue-token", "social-worker"]).output.strip()
+    assert _api(client, token).status_code == 200
+    assert runner.invoke(args=["deactivate", "social-worker"]).exit_code == 0
+    assert _api(client, token).status_code == 401

@@ -1,0 +1,80 @@
+"""SQLite has one writer: a start that cannot get the write lock in time is
+told so (503 with a reason on the API, the message on the case page), not a 500.
+SQLite only: PostgreSQL has no database-wide write lock."""
+import shutil
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import func, select
+
+from engine import cache, runtime
+from engine.db import db
+from engine.models import Case, ProcessInstance
+from webforms import create_app
+
+from ..conftest import sign_in
+from .test_api import auth, token
+
+
+@pytest.fixture
+def busy_app(sqlite_template, tmp_path):
+    path = tmp_path / "caseflow.sqlite"
+    shutil.copy(sqlite_template, path)
+    cache.clear()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test", "SQLITE_BUSY_TIMEOUT": 0.2,
+                      "DOCUMENTS_DIR": str(tmp_path / "documents")})
+    app.config["caseflow_test_db_path"] = path
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    cache.clear()
+
+
+@contextmanager
+def another_writer(app):
+    """Another process holding SQLite's write lock."""
+    conn = sqlite3.connect(app.config["caseflow_test_db_path"], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def _case_id(app):
+    with app.app_context():
+        return db.session.scalar(select(Case.id).filter_by(reference="CIN-0001"))
+
+
+def _instances(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count(ProcessInstance.id)))
+
+
+def test_an_api_start_meeting_the_write_lock_is_a_503_with_a_reason(busy_app):
+    client = busy_app.test_client()
+    sw = token(busy_app, "social-worker")
+    case_id, before = _case_id(busy_app), _instances(busy_app)
+    with another_writer(busy_app):
+        answer = client.post("/api/v1/instances", headers=auth(sw),
+                             json={"process": "jarp_referral", "case_id": case_id})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
+    assert answer.json == {"error": runtime.BUSY_MESSAGE}
+    assert _instances(busy_app) == before
+    again = client.post("/api/v1/instances", headers=auth(sw), json={"process": "jarp_referral", "case_id": case_id})
+    assert again.status_code == 201
+
+
+def test_a_page_start_meeting_the_write_lock_says_so_on_the_case_page(busy_app):
+    client = busy_app.test_client()
+    sign_in(client, "social-worker")
+    case_id, before = _case_id(busy_app), _instances(busy_app)
+    with another_writer(busy_app):
+        answer = client.post(f"/cases/{case_id}/start/jarp_referral")
+    assert answer.status_code == 302 and answer.location.endswith(f"/cases/{case_id}")
+    assert runtime.BUSY_MESSAGE in client.get(answer.location).text
+    assert _instances(busy_app) == before

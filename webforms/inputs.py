@@ -1,0 +1,16 @@
+"""Whole numbers from query strings and forms.
+
+str.isdigit() accepts "²" and other Unicode digits that int() refuses, and a
+number past the id column's limit overflows PostgreSQL's integer: both were
+500s (issue 11 item 8). Only ASCII digits, at most `high`.
+"""
+from engine.models import MAX_ID
+
+
+def whole_number(raw: str | None, high: int = MAX_ID) -> int | None:
+    """The number written, or None if it is not a whole number from 0 to high."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > 12 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= high else None
