@@ -5,7 +5,7 @@ PORT ?= 5000
 FLASK := $(PY) -m flask --app webforms
 VENDOR := webforms/static/vendor
 
-.PHONY: install run test bench bench-dashboard clean
+.PHONY: install run test bench bench-notify bench-dashboard clean
 
 install: $(VENV)/.installed $(VENDOR)/.copied
 
@@ -45,6 +45,11 @@ test: install
 
 bench: install
 	$(PY) -m tests.bench.engine_bench
+	$(PY) -m tests.bench.load_bench
+
+# What telling people costs: the outbox on a completion, 1,000 e-mails through the worker.
+bench-notify: install
+	$(PY) -m tests.bench.notify_bench
 
 # The managers' dashboard queries at 10k, 100k and 1M instances, SQLite and
 # PostgreSQL, e.g. `make bench-dashboard BENCH_ARGS="--sizes 10000,100000 --compare"`.

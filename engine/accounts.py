@@ -8,9 +8,10 @@ import secrets
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.security import generate_password_hash
 
+from . import audit
 from .db import db
 from .models import ApiToken, AuthSession, SignInFailure, User
 
@@ -96,14 +97,18 @@ def end_all_sessions(user: User, reason: str) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """A new password ends every session the person has open."""
+    """A new password ends every session the person has open and revokes
+    every API token they hold (a token is as good as the password it was
+    issued under)."""
     user.password_hash = generate_password_hash(password)
     end_all_sessions(user, "password_changed")
+    revoke_all_tokens(user, "password_changed")
 
 
 def deactivate(user: User) -> None:
     user.active = False
     end_all_sessions(user, "deactivated")
+    revoke_all_tokens(user, "deactivated")
 
 
 # --- API tokens -----------------------------------------------------------
@@ -145,25 +150,58 @@ def revoke_token(user: User, token_id: int) -> ApiToken | None:
     return row
 
 
-def revoke_all_tokens(user: User) -> None:
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=real_now()))
+def revoke_all_tokens(user: User, why: str) -> list[int]:
+    """Revoke every live token of `user`, audited with their ids; returns the ids."""
+    ids = list(db.session.scalars(update(ApiToken)
+                                  .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                  .values(revoked_at=real_now()).returning(ApiToken.id)))
+    if ids:
+        audit.record("user.tokens_revoked", None, detail={"username": user.username, "token_ids": sorted(ids),
+                                                          "why": why})
+    return ids
 
 
 # --- throttling -----------------------------------------------------------
+# An attempt is written and committed before its password is compared, and
+# counted after: however many guesses run at once, the n-th to commit sees at
+# least n attempts, so no more than MAX_FAILURES_PER_NAME are ever compared
+# (issue 11 review, finding 13).  An attempt in flight counts as a failure
+# until a success marks it; a success clears nothing before it.
 
-def _failures(column, value) -> int:
+PRUNE_AFTER = timedelta(days=1)  # far past the window: the rows are only a count
+
+
+def _attempts(column, value) -> int:
     return db.session.scalar(select(func.count()).select_from(SignInFailure)
-                             .where(column == value, SignInFailure.at > real_now() - THROTTLE_WINDOW))
+                             .where(column == value, SignInFailure.succeeded == False,  # noqa: E712
+                                    SignInFailure.at > real_now() - THROTTLE_WINDOW))
 
 
-def is_throttled(username: str, address: str) -> bool:
-    return (_failures(SignInFailure.username, username[:80]) >= MAX_FAILURES_PER_NAME
-            or _failures(SignInFailure.address, address[:64]) >= MAX_FAILURES_PER_ADDRESS)
+def _counts(username: str, address: str) -> tuple[int, int]:
+    return _attempts(SignInFailure.username, username[:80]), _attempts(SignInFailure.address, address[:64])
 
 
-def record_failure(username: str, address: str) -> bool:
-    """Count a failed sign-in; True if this one locks the name or the address."""
-    db.session.add(SignInFailure(at=real_now(), username=username[:80], address=address[:64]))
-    db.session.flush()
-    return is_throttled(username, address)
+def begin_attempt(username: str, address: str) -> tuple[int, bool]:
+    """Record a sign-in attempt in its own committed transaction, then count.
+
+    Returns (the attempt's id, throttled): throttled means more than the
+    allowed failures in the window with this one, so the password must not
+    be compared (also the right one: the lock is on guessing)."""
+    row = SignInFailure(at=real_now(), username=username[:80], address=address[:64])
+    db.session.add(row)
+    db.session.commit()
+    by_name, by_address = _counts(username, address)
+    return row.id, by_name > MAX_FAILURES_PER_NAME or by_address > MAX_FAILURES_PER_ADDRESS
+
+
+def attempt_failed(username: str, address: str) -> bool:
+    """After a wrong password: True if this failure locks the name or the
+    address; old attempts are pruned here, one indexed DELETE (finding 16)."""
+    db.session.execute(delete(SignInFailure).where(SignInFailure.at < real_now() - PRUNE_AFTER))
+    by_name, by_address = _counts(username, address)
+    return by_name >= MAX_FAILURES_PER_NAME or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def attempt_succeeded(attempt_id: int) -> None:
+    """The right password: the attempt is marked (kept, and no longer counted)."""
+    db.session.execute(update(SignInFailure).where(SignInFailure.id == attempt_id).values(succeeded=True))

@@ -41,13 +41,16 @@ from sqlalchemy import and_, exists, func, or_, select
 from processes import clock
 from processes import panel_booking as rules
 
-from . import audit, authz, runtime
+from . import audit, authz, queries, runtime
 from .db import db
 from .forms import FieldError
 from .models import Booking, Case, PanelSitting, ProcessInstance
 from .timeutil import from_db, to_db
 
 ACTIVE = ("booked", "held", "reserve")
+# The Court's date is not the unit's choice: booked even after its papers
+# deadline, and the Panel Advisor decides on late papers as for any late booking.
+COURT_SET_DATE = "The Court set this Panel date at the initial hearing."
 PLACES = ("booked", "held")
 PLACE_OFFERED = "panel_place_offered"
 
@@ -58,6 +61,14 @@ class TimetableError(ValueError):
     def __init__(self, message, field=None):
         super().__init__(message)
         self.field = field
+
+
+class TimetableErrors(TimetableError):
+    """Several reasons at once, for one error summary."""
+
+    def __init__(self, errors: list[TimetableError]):
+        super().__init__("; ".join(str(e) for e in errors), errors[0].field)
+        self.errors = errors
 
 
 def _sittings_table():
@@ -92,6 +103,9 @@ def add_sitting(panel: str, day: date, deadline_at: datetime, actor, *, extra=Fa
         raise TimetableError("The Panel date must be after today.", "sitting_on")
     if rules.too_far(day, clock.now()):
         raise TimetableError("Publish dates up to three years ahead.", "sitting_on")
+    problem = rules.sitting_day_problem(day)
+    if problem:
+        raise TimetableError(problem, "sitting_on")
     if clock.as_date(deadline_at) >= day:
         raise TimetableError("The papers deadline must be before the Panel date.", "papers_deadline")
     if sitting(panel, day) is not None:
@@ -148,6 +162,72 @@ def cancel_sitting(row: PanelSitting, reason: str, actor) -> None:
                  reason=reason.strip(), detail={"panel": row.panel, "sitting_on": row.sitting_on.isoformat()})
 
 
+def move_sitting(row: PanelSitting, day: date, deadline_at: datetime, reason: str, actor) -> None:
+    """The Panel Manager moves a published date (its timetable is theirs,
+    Panels §4/§5), with a reason.  The new date must be a working day
+    (rules.sitting_day_problem), free, ahead, with a papers deadline still to
+    come; every case booked, held or on its reserve list goes with it: its
+    process takes the new date, deadline and due dates (runtime.amend, audited)."""
+    errors = []
+    if not (reason or "").strip():
+        errors.append(TimetableError("Enter the reason for moving the date.", "move_reason"))
+    now = clock.now()
+    problem = (rules.sitting_day_problem(day)
+               or ("The new date must be after today." if day <= now.date() else None)
+               or ("Publish dates up to three years ahead." if rules.too_far(day, now) else None)
+               or ("Choose a date other than the one it has." if day == row.sitting_on else None)
+               or (f"The {row.panel} already has a date on {rules.long_date(day)}."
+                   if sitting(row.panel, day) is not None else None))
+    if problem:
+        errors.append(TimetableError(problem, "new_date"))
+    if clock.as_date(deadline_at) >= day:
+        errors.append(TimetableError("The papers deadline must be before the Panel date.", "new_deadline"))
+    elif rules.deadline_passed(deadline_at, now):
+        errors.append(TimetableError("The new papers deadline must be still to come.", "new_deadline"))
+    if row.cancelled or row.sitting_on <= now.date():
+        errors = [TimetableError("Only a date still to come that is not cancelled can be moved.", "new_date")]
+    if errors:
+        raise TimetableErrors(errors)
+    old_day, old_deadline = row.sitting_on, from_db(row.papers_deadline)
+    done = db.session.execute(_sittings_table().update().where(
+        PanelSitting.id == row.id, PanelSitting.cancelled.is_(False))
+        .values(sitting_on=day, papers_deadline=to_db(deadline_at)))
+    if done.rowcount != 1:
+        raise TimetableError("This date was changed at the same moment; reload the page.")
+    audit.record("panel.date_moved", actor, element_name=f"{row.panel}: {rules.long_date(old_day)}",
+                 reason=reason.strip(), detail={"panel": row.panel, "from": old_day.isoformat(),
+                                                "to": day.isoformat(),
+                                                "papers_deadline": clock.as_london(deadline_at).isoformat()})
+    why = (f"The Panel Manager moved the {row.panel} of {rules.long_date(old_day)} to "
+           f"{rules.long_date(day)}: {reason.strip()}")
+    waiting = db.session.scalars(select(Booking).where(
+        Booking.sitting_id == row.id, Booking.status.in_(ACTIVE)).order_by(Booking.id)).all()
+    for booking in waiting:
+        instance = db.session.scalar(select(ProcessInstance).where(
+            ProcessInstance.id == booking.instance_id).with_for_update()
+            .execution_options(populate_existing=True))
+        if instance is not None and instance.status == "running":
+            updates = _moved(booking, queries.instance_data(instance), row, day, deadline_at, old_deadline)
+            runtime.amend(instance, actor, updates, why)
+
+
+def _moved(booking: Booking, data: dict, row: PanelSitting, day: date, deadline_at, old_deadline) -> dict:
+    """What a booking's process takes when its date moves: a reserve entry
+    names the new date; a place takes the new date, deadline and due dates,
+    except a date the Panel Advisor set for the papers, which stays."""
+    placement = data.get("placement") or {}
+    if booking.status == "reserve":
+        return {"placement": dict(placement, reserve_on=day.isoformat(),
+                                  reserve_label=f"On the reserve list for {rules.long_date(day)}")}
+    kept = data.get("papers_due")
+    own = kept is None or old_deadline is None or \
+        clock.as_london(kept) == clock.as_london(old_deadline) or clock.as_date(kept) >= day
+    updates = rules.placement_data(row.panel, booking.status, day, deadline_at, booking.id, row.id,
+                                   reserve_on=placement.get("reserve_on"), papers_due=None if own else kept)
+    updates["placement"]["late"] = placement.get("late", False)
+    return updates
+
+
 # ---------------------------------------------------------------- places
 
 def _pure(rows) -> list[rules.Sitting]:
@@ -195,11 +275,17 @@ def _sitting_row(sitting_id: int) -> PanelSitting:
 
 
 def place(instance: ProcessInstance, case_type: str, actor, *, wanted=None, after=None,
-          status: str = "booked", field: str | None = None) -> dict:
+          status: str = "booked", field: str | None = None, task_id: str | None = None,
+          late_reason: str | None = None) -> dict:
     """Book the instance's case onto its case type's Panel: at `wanted` (a
     date), else at the next date with room (after `after`).  A full `wanted`
     date puts the case on its reserve list with a firm place at the next date
-    with room.  Returns the task data of the placement (processes.panel_booking.placement_data)."""
+    with room.  `task_id`: the step booking it, kept on the rows (a repair
+    moving back past that step releases them).  Returns the task data of the
+    placement (processes.panel_booking.placement_data).  A date whose papers
+    deadline has passed is booked only with `late_reason` (the special
+    circumstances for the Panel Advisor to agree); the placement is then
+    `late` and the process asks the Panel Advisor first."""
     panel = rules.panel_of(case_type)
     for _ in range(10):  # each pass follows a place lost to someone faster
         try:
@@ -208,6 +294,9 @@ def place(instance: ProcessInstance, case_type: str, actor, *, wanted=None, afte
             if field:
                 raise runtime.Invalid(errors=[FieldError(field, str(exc))]) from exc
             raise runtime.Invalid(problems=[str(exc)]) from exc
+        late = rules.late_booking_problem(chosen.book.on, chosen.book.deadline, late_reason, clock.now())
+        if late:
+            raise runtime.Invalid(errors=[FieldError("late_reason", late)])
         if not _take(chosen.book.id):
             continue
         if chosen.reserve is not None:
@@ -216,10 +305,10 @@ def place(instance: ProcessInstance, case_type: str, actor, *, wanted=None, afte
             rank = rules.next_rank(ranks)
             db.session.add(Booking(sitting_id=chosen.reserve.id, panel=panel, instance_id=instance.id,
                                    case_id=instance.case_id, case_type=case_type, status="reserve",
-                                   reserve_rank=rank, reason=f"Full when booked; firm place on "
-                                                             f"{rules.long_date(chosen.book.on)}"))
+                                   reserve_rank=rank, task_id=task_id,
+                                   reason=f"Full when booked; firm place on {rules.long_date(chosen.book.on)}"))
         row = Booking(sitting_id=chosen.book.id, panel=panel, instance_id=instance.id,
-                      case_id=instance.case_id, case_type=case_type, status=status)
+                      case_id=instance.case_id, case_type=case_type, status=status, task_id=task_id)
         db.session.add(row)
         db.session.flush()
         audit.record(f"panel.{status}", actor, instance=instance,
@@ -227,7 +316,8 @@ def place(instance: ProcessInstance, case_type: str, actor, *, wanted=None, afte
                      detail={"case_type": case_type, "sitting_on": chosen.book.on.isoformat(),
                              "reserve_for": chosen.reserve.on.isoformat() if chosen.reserve else None})
         return rules.placement_data(panel, status, chosen.book.on, chosen.book.deadline, row.id,
-                                    chosen.book.id, reserve_on=chosen.reserve.on if chosen.reserve else None)
+                                    chosen.book.id, reserve_on=chosen.reserve.on if chosen.reserve else None,
+                                    now=clock.now())
     raise runtime.Invalid(problems=["Places on the Panel changed while you were booking; submit again."])
 
 
@@ -308,6 +398,33 @@ def release_instance(instance: ProcessInstance, actor, why: str, *, heard: bool 
             _free(row.sitting_id, actor, why)
 
 
+def release_undone(call) -> None:
+    """Release hook (engine/hooks.py RELEASES): a manager moved the instance
+    back, undoing the steps in `call.undone`.  What those steps booked goes:
+    reserve entries are struck off and places freed (to the reserve list
+    first), each audited with the manager's reason, so booking again leaves
+    the case one place and the old date can be cancelled (issue 12 item 18).
+    What earlier steps booked stays."""
+    rows = db.session.scalars(select(Booking).where(
+        Booking.instance_id == call.instance.id, Booking.status.in_(ACTIVE),
+        Booking.task_id.in_(sorted(call.undone))).order_by(Booking.id)
+        .execution_options(populate_existing=True)).all()
+    why = f"Moved back by a manager: {call.reason}"
+    # reserve entries first: a place freed below must never come back to this case
+    for row in sorted(rows, key=lambda r: (r.status != "reserve", r.id)):
+        day = row.sitting.sitting_on
+        if row.status == "reserve":
+            done = _set_status(row.id, ("reserve",), "cancelled", why, reserve_rank=None)
+        else:
+            done = _set_status(row.id, PLACES, "cancelled", why)
+            if done:
+                _free(row.sitting_id, call.actor, why)
+        if done:
+            audit.record("panel.released", call.actor, instance=call.instance, reason=call.reason,
+                         element_name=f"{row.panel}: {rules.long_date(day)}",
+                         detail={"booking": row.id, "was": row.status, "sitting_on": day.isoformat()})
+
+
 def _sitting_on(data: dict):
     return clock.as_date(data["placement"]["sitting_on"])
 
@@ -328,9 +445,9 @@ def place_hook(call) -> dict:
             f"for {rules.case_type_label(twice.case_type)}. Cancel that booking first."])
     if a.get("when") == "date":
         return place(call.instance, a["case_type"], call.actor, wanted=a["sitting_date"],
-                     field="sitting_date")
+                     field="sitting_date", task_id=call.task_id, late_reason=a.get("late_reason"))
     status = "held" if a.get("when") == "court" else "booked"
-    return place(call.instance, a["case_type"], call.actor, status=status)
+    return place(call.instance, a["case_type"], call.actor, status=status, task_id=call.task_id)
 
 
 def court_hook(call) -> dict:
@@ -346,10 +463,10 @@ def court_hook(call) -> dict:
             raise runtime.Invalid(problems=["This held date is no longer held; reload the page."])
         row = _sitting_row(placement["sitting_id"])
         return rules.placement_data(row.panel, "booked", row.sitting_on, from_db(row.papers_deadline),
-                                    placement["booking_id"], row.id)
+                                    placement["booking_id"], row.id, now=clock.now())
     release_instance(call.instance, call.actor, "The Court set a different Panel date")
     return place(call.instance, data["booking"]["case_type"], call.actor, wanted=a["court_date"],
-                 field="court_date")
+                 field="court_date", task_id=call.task_id, late_reason=COURT_SET_DATE)
 
 
 def late_papers_hook(call) -> dict:
@@ -359,7 +476,8 @@ def late_papers_hook(call) -> dict:
         return {}
     data = call.task_data
     release_instance(call.instance, call.actor, "Late papers refused by the Panel Advisor")
-    return place(call.instance, data["booking"]["case_type"], call.actor, after=_sitting_on(data))
+    return place(call.instance, data["booking"]["case_type"], call.actor, after=_sitting_on(data),
+                 task_id=call.task_id)
 
 
 def heard_hook(call) -> dict:
@@ -367,7 +485,8 @@ def heard_hook(call) -> dict:
     data = call.task_data
     if call.answers.get("outcome") == "defer":
         release_instance(call.instance, call.actor, "Heard and deferred by the Panel", heard=True)
-        moved = place(call.instance, data["booking"]["case_type"], call.actor, after=_sitting_on(data))
+        moved = place(call.instance, data["booking"]["case_type"], call.actor, after=_sitting_on(data),
+                      task_id=call.task_id)
         return dict(moved, transfer_running=False)
     release_instance(call.instance, call.actor, "Heard by the Panel", heard=True)
     return {"transfer_running": transfer_running(call.instance.case_id)}

@@ -39,6 +39,21 @@ Validator = validators.extend(Draft202012Validator, {
 })
 
 
+def regex_problem(pattern: str) -> str | None:
+    """Why RE2 cannot take `pattern`, in plain words, or None.  Used for a
+    schema's own patterns and for answers that must be a regular expression
+    (`format: regex`), so both are refused for the same reasons.  Not cached:
+    a typed answer is compiled once, and a thousand large ones kept would
+    hold gigabytes."""
+    try:
+        re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        why = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        return (f"{why}. Patterns may not use look-ahead, look-behind or back-references (\\1), "
+                f"which can make checking an answer take minutes.")
+    return None
+
+
 def pattern_problem(schema) -> str | None:
     """Why a pattern in the schema cannot be used, in plain words, or None."""
     stack = [schema]
@@ -53,12 +68,8 @@ def pattern_problem(schema) -> str | None:
         if isinstance(node.get("patternProperties"), dict):
             found.extend(node["patternProperties"])
         for pattern in found:
-            try:
-                _compiled(pattern)
-            except re2.error as exc:
-                why = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-                return (f"The pattern {pattern!r} cannot be used: {why}. Patterns may not use "
-                        f"look-ahead, look-behind or back-references (\\1), which can make "
-                        f"checking an answer take minutes.")
+            why = regex_problem(pattern)
+            if why:
+                return f"The pattern {pattern!r} cannot be used: {why}"
         stack.extend(v for k, v in node.items() if k not in ("pattern", "enum", "const"))
     return None

@@ -6,9 +6,22 @@ from datetime import date
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .form_patterns import Validator as _Re2Validator, pattern_problem
+from .form_patterns import Validator as _Re2Validator, pattern_problem, regex_problem
 
 _CHECKER = FormatChecker()
+
+
+@_CHECKER.checks("regex", raises=ValueError)
+def _re2_regex(value) -> bool:
+    """An answer that must be a regular expression is one RE2 takes, as a
+    schema's own `pattern` must be (jsonschema would compile it with `re`,
+    which accepts patterns that backtrack and that RE2 then refuses)."""
+    if not isinstance(value, str):
+        return True
+    problem = regex_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return True
 
 
 @_CHECKER.checks("date", raises=ValueError)
@@ -80,7 +93,9 @@ def _message(error, schema: dict) -> FieldError:
         "maxLength": lambda: f"‘{title}’ must be {v} characters or fewer",
         "minItems": lambda: f"Select at least {v} for ‘{title}’",
         "maxItems": lambda: f"Select no more than {v} for ‘{title}’",
-        "format": lambda: f"‘{title}’ must be a real date" if v == "date" else f"‘{title}’ is not a valid {v}",
+        "format": lambda: (f"‘{title}’ must be a real date" if v == "date" else
+                           f"‘{title}’ is not a pattern that can be used: {error.cause}" if v == "regex"
+                           else f"‘{title}’ is not a valid {v}"),
         "additionalProperties": lambda: f"Unexpected field: {error.message.split('(')[-1].rstrip(')')}",
         "oneOf": lambda: f"Select a valid option for ‘{title}’",
         "anyOf": lambda: f"Select a valid option for ‘{title}’",

@@ -15,6 +15,10 @@ transaction (a rollback undoes it with everything else).  A hook:
   parallel branch does not keep an older copy).
 
 Only the hooks listed in HOOKS can be named by a diagram.
+
+The other way round, RELEASES: when a manager moves an instance back (or
+cancels it), each engine area that keeps rows for it releases what the undone
+steps made (engine/repair.py), so no place or agenda row outlives its step.
 """
 from dataclasses import dataclass
 from importlib import import_module
@@ -41,6 +45,7 @@ class HookCall:
     actor: object           # the User completing the task
     element_id: str
     task_name: str
+    task_id: str | None = None  # the SpiffWorkflow task's id: rows it makes carry it
 
 
 def run(name: str | None, instance, spiff_task, answers: dict, actor) -> dict:
@@ -54,5 +59,34 @@ def run(name: str | None, instance, spiff_task, answers: dict, actor) -> dict:
     module, function = target.split(":")
     call = HookCall(instance=instance, task_data=dict(spiff_task.data), answers=answers, actor=actor,
                     element_id=spiff_task.task_spec.bpmn_id,
-                    task_name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id)
+                    task_name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+                    task_id=str(spiff_task.id))
     return getattr(import_module(module), function)(call) or {}
+
+
+# ---------------------------------------------------------------- releases
+
+# What an instance holds in an engine area's own tables past a step it is moved
+# back to (engine/repair.py move_back): each area that owns rows names one
+# function here, called with a Release in the repair's transaction.
+RELEASES = (
+    "engine.bookings:release_undone",     # Panel places and reserve entries
+    "engine.agenda:release_undone",       # the instance's agenda row
+)
+
+
+@dataclass(frozen=True)
+class Release:
+    instance: object        # the ProcessInstance, its row locked by the repair
+    actor: object           # the manager
+    reason: str             # the manager's reason, audited with each release
+    undone: frozenset       # ids (str) of the tasks undone: the step returned to and all after it
+    data: dict              # the data at the step returned to
+
+
+def release(instance, actor, reason: str, undone, data: dict) -> None:
+    call = Release(instance=instance, actor=actor, reason=reason,
+                   undone=frozenset(str(i) for i in undone), data=dict(data))
+    for target in RELEASES:
+        module, function = target.split(":")
+        getattr(import_module(module), function)(call)

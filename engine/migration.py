@@ -6,6 +6,8 @@ It can move when every step it is at (ready, waiting, or a sub-process under
 way) is in the new version with the same id and kind, and every step it has
 passed is still there (its history must fit).  What the engine had only
 predicted from the old diagram is dropped and predicted again from the new.
+An instance in error moves one at a time, to be retried on the fixed
+version (engine.repair.retry); its failed step counts as a step it is at.
 
 Every move is checked in memory first (rebuilt, written, read back against
 the new spec), then written with the instance's row version; nothing here
@@ -168,6 +170,63 @@ def _check_move(instance: ProcessInstance, target: ProcessDefinition):
     return None, workflow
 
 
+def _write_move(instance: ProcessInstance, target: ProcessDefinition, workflow, old_version: int,
+                actor, detail: dict | None = None) -> None:
+    """Put the checked, rebuilt workflow on the instance and its open task
+    rows, and audit the move."""
+    instance.definition_id = target.id
+    instance.state = dump_state(workflow)
+    for spiff_task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        task_spec = spiff_task.task_spec
+        db.session.execute(Task.__table__.update().where(Task.id == str(spiff_task.id)).values(
+            name=task_spec.bpmn_name or task_spec.bpmn_id, post=task_spec.lane,
+            form=getattr(task_spec, "extensions", {}).get("properties", {}).get(specs.FORM_PROPERTY)))
+    audit.record("instance.migrated", actor, instance=instance, element_name=instance.process_key,
+                 detail={"process": instance.process_key, "from_version": old_version,
+                         "to_version": target.version, **(detail or {})})
+
+
+def newer_version(instance: ProcessInstance) -> ProcessDefinition | None:
+    """The version new instances of its process start on, when that is
+    newer than the instance's own (a fixed diagram deployed since), or None."""
+    current = specs.current(instance.process_key)
+    if current is None or current.id == instance.definition_id:
+        return None
+    return current if current.version > specs.loaded_by_id(instance.definition_id).version else None
+
+
+def _retry_refusal(instance: ProcessInstance, target: ProcessDefinition) -> str | None:
+    if instance.status != "error":
+        return f"It is {instance.status}; only a process with a failed step is moved to be retried."
+    if instance.process_key != target.process_key:
+        return f"Version {target.version} is of {target.process_key}, not of {instance.process_key}."
+    if instance.definition_id == target.id:
+        return f"It is already on version {target.version}."
+    return None
+
+
+def why_not_for_retry(instance: ProcessInstance, target: ProcessDefinition) -> str | None:
+    """The dry run for one instance in error: why it cannot move to
+    `target` to be retried there, or None.  The failed step is open (it will
+    run again), so `target` must have it with the same id and kind."""
+    return _retry_refusal(instance, target) or _check_move(instance, target)[0]
+
+
+def move_for_retry(instance: ProcessInstance, target: ProcessDefinition, actor):
+    """Move one instance in error (locked by the caller) to `target` and
+    return its workflow there, for the caller to retry in the same
+    transaction; MigrationError, with nothing moved, if it cannot move."""
+    reason = _retry_refusal(instance, target)
+    workflow = None
+    if reason is None:
+        reason, workflow = _check_move(instance, target)
+    if reason:
+        raise MigrationError(reason)
+    _write_move(instance, target, workflow, specs.loaded_by_id(instance.definition_id).version, actor,
+                {"for": "retry"})
+    return workflow
+
+
 def plan(process_key: str, target: ProcessDefinition) -> list[Move]:
     """The dry run: each running instance on another version, and whether
     it can move to `target` (and if not, why)."""
@@ -220,16 +279,7 @@ def migrate(process_key: str, target: ProcessDefinition, instance_ids: list[int]
         if reason:
             refused.append(move)
             continue
-        instance.definition_id = target.id
-        instance.state = dump_state(workflow)
-        for spiff_task in workflow.get_tasks(state=TaskState.READY, manual=True):
-            task_spec = spiff_task.task_spec
-            db.session.execute(Task.__table__.update().where(Task.id == str(spiff_task.id)).values(
-                name=task_spec.bpmn_name or task_spec.bpmn_id, post=task_spec.lane,
-                form=getattr(task_spec, "extensions", {}).get("properties", {}).get(specs.FORM_PROPERTY)))
-        audit.record("instance.migrated", actor, instance=instance, element_name=process_key,
-                     detail={"process": process_key, "from_version": old_version,
-                             "to_version": target.version})
+        _write_move(instance, target, workflow, old_version, actor)
         moved.append(move)
     db.session.flush()  # checks each row version: a concurrent change fails the whole move
     for instance in instances:

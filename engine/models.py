@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
-    String, Text, UniqueConstraint, event, inspect, select,
+    String, Text, UniqueConstraint, event, false, inspect, select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,8 +34,17 @@ class User(db.Model):
     service: Mapped[str | None] = mapped_column(String(60))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # where notifications are e-mailed (issue 13); none: in the app only
+    email: Mapped[str | None] = mapped_column(String(254))
+    # who covers this person's work when they are away and the absence names nobody
+    # (posts outside the case-decision chain; processes/cover.py)
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # the council directory's subject for this person, kept at their first
+    # OpenID Connect sign-in (webforms/oidc.py)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     unit: Mapped[Unit | None] = relationship()
+    deputy: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[deputy_id])
 
 
 class AuthSession(db.Model):
@@ -64,14 +73,17 @@ class ApiToken(db.Model):
 
 
 class SignInFailure(db.Model):
-    """Failed sign-ins, counted per name and per address for throttling."""
+    """Sign-in attempts, written before the password is compared and counted
+    per name and per address for throttling; a success is marked, not counted."""
     __tablename__ = "sign_in_failure"
     __table_args__ = (Index("ix_sign_in_failure_username_at", "username", "at"),
-                      Index("ix_sign_in_failure_address_at", "address", "at"))
+                      Index("ix_sign_in_failure_address_at", "address", "at"),
+                      Index("ix_sign_in_failure_at", "at"))  # pruning
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     username: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Case(db.Model):
@@ -86,7 +98,16 @@ class Case(db.Model):
     cp_status: Mapped[bool] = mapped_column(Boolean, default=False)
     lac_status: Mapped[bool] = mapped_column(Boolean, default=False)
     in_court: Mapped[bool] = mapped_column(Boolean, default=False)
-    unit: Mapped[Unit] = relationship()
+    # closed by the post the Matrix names, with its reason (issue 14 §2; engine/case_register.py)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    closure_reason: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    # A transfer accepted but not yet at its point of transfer (Case Transfer
+    # §3.1-3.4): the receiving unit, and when the case moves. Both units see it.
+    pending_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    pending_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pending_unit: Mapped[Unit | None] = relationship(foreign_keys=[pending_unit_id])
 
 
 class ProcessDefinition(db.Model):
@@ -115,7 +136,8 @@ class ProcessDefinition(db.Model):
 # once"): a unique index over each case's open instances of them, so two starts
 # at the same moment cannot both pass the check.  (A new key here needs a
 # migration re-creating ux_instance_one_at_a_time.)
-ONE_AT_A_TIME = {"case_transfer": "A transfer of this case is already under way; finish or cancel it first."}
+ONE_AT_A_TIME = {"case_transfer": "A transfer of this case is already under way; finish or cancel it first.",
+                 "jarp_referral": "A JARP referral of this case is already under way; finish or withdraw it first."}
 _ONE_AT_A_TIME_OPEN = (f"process_key IN ({', '.join(repr(k) for k in ONE_AT_A_TIME)}) "
                        "AND status IN ('running', 'error', 'suspended') AND case_id IS NOT NULL")
 
@@ -204,12 +226,15 @@ class Task(db.Model):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # done by a cover for someone away: completed_by for completed_for (issue 13 §3)
+    completed_for_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     instance: Mapped[ProcessInstance] = relationship()
     case: Mapped[Case | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    completed_for: Mapped[User | None] = relationship(foreign_keys=[completed_for_id])
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
 
     __table_args__ = (
@@ -259,6 +284,8 @@ class AgendaItem(db.Model):
     direct: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="listed")
     listed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # what members read before the sitting (JARP Appendix A step 2: distributed the same day)
+    summary: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case | None] = relationship()
     instance: Mapped[ProcessInstance] = relationship()
@@ -344,6 +371,8 @@ class Booking(db.Model):
     reserve_rank: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The step whose engine hook made the row: moving back past it releases it.
+    task_id: Mapped[str | None] = mapped_column(String(36))
 
     sitting: Mapped[PanelSitting | None] = relationship()
     case: Mapped[Case] = relationship()
@@ -384,3 +413,132 @@ class FormFile(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     updated_by: Mapped[User | None] = relationship()
+
+
+class NotificationPreference(db.Model):
+    """How a person chose to get one kind of notification (processes/notifications.py)."""
+    __tablename__ = "notification_preference"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    delivery: Mapped[str] = mapped_column(String(10))  # now, digest, app
+
+
+class OutboxEvent(db.Model):
+    """Something people must be told of, written in the transaction of the
+    action that caused it (nothing for a rolled-back action); `flask worker`
+    turns it into notifications and e-mails (engine/notifier.py)."""
+    __tablename__ = "outbox_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_outbox_event_waiting", "id", sqlite_where=db.text("processed_at IS NULL"),
+                            postgresql_where=db.text("processed_at IS NULL")),)
+
+
+class Notification(db.Model):
+    """One person told one thing, in the app (and by e-mail as they chose)."""
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    # what it is about, once per person: "event:<id>" or a reminder's own key
+    # such as "due:<task id>:<date>" (a second worker's copy is refused)
+    about: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(300))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    delivery: Mapped[str] = mapped_column(String(10))  # as chosen when it was made
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # the e-mail that carried it (at once, or in a digest)
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("mail_message.id"))
+
+    __table_args__ = (UniqueConstraint("user_id", "about"),
+                      Index("ix_notification_user_unread", "user_id", "read_at"),
+                      Index("ix_notification_digest", "user_id", sqlite_where=db.text(
+                          "delivery = 'digest' AND mail_id IS NULL"), postgresql_where=db.text(
+                          "delivery = 'digest' AND mail_id IS NULL")))
+
+
+class MailMessage(db.Model):
+    """An e-mail to send: kept until sent, retried with back-off, every
+    attempt recorded (MailAttempt); several workers share the queue."""
+    __tablename__ = "mail_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30))  # a notification kind, or "digest"
+    # one message per notification ("n:<id>") or per person's daily digest
+    # ("digest:<user>:<date>"): a second copy is refused by the database
+    about: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_mail_message_due", "next_attempt_at", sqlite_where=db.text(
+        "status = 'pending'"), postgresql_where=db.text("status = 'pending'")),)
+
+
+class MailAttempt(db.Model):
+    """One try at sending a MailMessage."""
+    __tablename__ = "mail_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("mail_message.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    transport: Mapped[str] = mapped_column(String(10))  # smtp, notify
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkerMark(db.Model):
+    """When a scheduled job of the worker last ran (the digest, the due-date
+    reminders, Friday's JARP agenda), so that several workers run it once."""
+    __tablename__ = "worker_mark"
+    job: Mapped[str] = mapped_column(String(60), primary_key=True)
+    done_for: Mapped[str] = mapped_column(String(40))  # e.g. the date it ran for
+
+
+class Comment(db.Model):
+    """A note on a task or an instance (issue 13 §2), visible to those who can
+    see the case; kept as written (audited)."""
+    __tablename__ = "comment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+    author: Mapped[User] = relationship()
+
+
+class Absence(db.Model):
+    """Someone away from work, and who covers (issue 13 §3; 004 Cover Arrangements)."""
+    __tablename__ = "absence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    starts_on: Mapped[datetime] = mapped_column(Date)
+    ends_on: Mapped[datetime] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    # none: the standing rule decides (processes/cover.py)
+    cover_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    person: Mapped[User] = relationship(foreign_keys=[user_id])
+    cover: Mapped[User | None] = relationship(foreign_keys=[cover_id])

@@ -9,7 +9,7 @@ from processes import clock
 from sqlalchemy import bindparam, case as sql_case, select
 from sqlalchemy.orm import aliased
 
-from . import authz, cache, forms, specs
+from . import authz, cache, forms, record, specs
 from .current_data import current_data
 from .db import db
 from .models import AgendaItem, AuditEvent, Case, Document, ProcessInstance, Task, Unit, User
@@ -19,12 +19,30 @@ from .runtime import _ENGINE
 
 def _open_for(query, user: User, limit: int):
     """A person's open tasks, most urgent first."""
-    return (query.where(Task.state == "ready", authz.task_clause(user))
-            .order_by(Task.due_at.is_(None), Task.due_at, Task.priority.is_(None), Task.priority).limit(limit))
+    return _most_urgent(query.where(authz.task_clause(user)), limit)
 
 
 def open_tasks_for(user: User, limit: int = 200):
     return db.session.scalars(_open_for(select(Task), user, limit)).all()
+
+
+def _most_urgent(query, limit: int):
+    return (query.where(Task.state == "ready")
+            .order_by(Task.due_at.is_(None), Task.due_at, Task.priority.is_(None), Task.priority).limit(limit))
+
+
+def my_tasks(user: User, limit: int = 200) -> list[Task]:
+    """Assigned to me first, then my post's tasks nobody has taken; each most urgent first."""
+    rows = db.session.scalars(_most_urgent(select(Task).where(authz.my_task_clause(user)), limit)).all()
+    return sorted(rows, key=lambda t: t.assigned_to_id != user.id)
+
+
+def team_tasks(user: User, limit: int = 200) -> list[Task]:
+    return db.session.scalars(_most_urgent(select(Task).where(authz.team_task_clause(user)), limit)).all()
+
+
+def has_team(user: User) -> bool:
+    return any(p != user.post for p in authz.acting_posts(user))
 
 
 def visible_case(user: User, case_id: int) -> Case | None:
@@ -168,14 +186,16 @@ def start_lane(process_key: str) -> str | None:
     return None
 
 
-def summary(schema: dict | None, data: dict) -> list[tuple[str, str]]:
-    """The read-only facts a form shows above its questions (x-summary)."""
+def summary(schema: dict | None, data: dict, version_forms: dict | None = None) -> list[tuple[str, str]]:
+    """The read-only facts a form shows above its questions (x-summary); with
+    the version's forms, earlier answers chosen from options in their words."""
     rows = []
     for item in (schema or {}).get("x-summary", []):
         value = forms.lookup(data, item["key"])
         if value is None:
             continue
-        rows.append((item["label"], _shown(value)))
+        words = version_forms and record.fact_words(version_forms, item["key"], value)
+        rows.append((item["label"], words or _shown(value)))
     return rows
 
 

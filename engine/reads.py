@@ -1,5 +1,6 @@
 """Who read a child's record (issue 11 item 6): opening a case page, one of
-its papers, a manager's instance page, an export.
+its papers, a manager's instance page, a task's page, an export, and the
+API's task and instance reads.
 
 Read events have their own append-only table (read_event; the migration's
 triggers refuse UPDATE and DELETE) rather than the chained audit_event: they
@@ -19,7 +20,9 @@ _INSERT = ReadEvent.__table__.insert()
 CASE_VIEWED = "case.viewed"
 PAPER_DOWNLOADED = "paper.downloaded"
 INSTANCE_VIEWED = "instance.viewed"
+TASK_VIEWED = "task.viewed"
 EXPORT_DOWNLOADED = "export.downloaded"
+RECORD_PRODUCED = "record.produced"   # the decision record: page, PDF or JSON (issue 14 §3)
 
 
 def record(actor, what: str, case_id: int | None, item: str | None = None) -> None:

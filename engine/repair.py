@@ -7,8 +7,10 @@ unit_of_work() like the rest of the engine:
 
 * reassign a task to a named person, or unclaim it (back to its post);
 * escalate a task to the next post up the case-decision chain;
-* retry a failed step (a script or service task in error) after changing data;
-* move an instance back to an earlier user task;
+* retry a failed step (a script or service task in error) after changing data,
+  on its own version or moved to the newest deployed one (the fixed diagram);
+* move an instance back to an earlier user task (what the undone steps held,
+  such as Panel places and agenda rows, is released: engine/hooks.py RELEASES);
 * suspend and resume; cancel.
 
 They use engine.runtime's own loading, engine steps and persisting, so the
@@ -24,7 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import posts
 
-from . import audit, permissions, runtime
+from . import assignment, audit, hooks, migration, permissions, runtime, specs
 from .current_data import current_task
 from .db import db
 from .forms import FieldError
@@ -185,11 +187,13 @@ def reassign(task_id: str, actor: User, assignee_id: int | None, reason: str | N
         raise Invalid(errors=errors)
     if assignee.id == task.assigned_to_id:
         raise EngineError(f"This task is already assigned to {assignee.name}.")
-    before = task.assigned_to.name if task.assigned_to else None
+    holder = task.assigned_to
+    before = holder.name if holder else None
     task.assigned_to, task.claimed_by_id = assignee, None
     _touch(instance)
     audit.record("task.reassigned", actor, instance=instance, task=task, reason=reason.strip(),
                  detail={"from": before, "to": assignee.name, "to_id": assignee.id, "post": task.post})
+    assignment.told_of_change(task, actor, holder, assignee)
     return task
 
 
@@ -252,6 +256,9 @@ def cancel(instance_id: int, actor: User, reason: str | None) -> ProcessInstance
         raise EngineError(f"This process is already {instance.status}.")
     workflow = runtime._workflow(instance)
     before = runtime._before(workflow)
+    # every step is undone: what they held goes (the agenda row stays, marked cancelled below)
+    hooks.release(instance, actor, reason, {t.id for t in workflow.get_tasks()},
+                  current_task(workflow).data if workflow.last_task else {})
     workflow.cancel()
     workflow.data.pop("start_next", None)  # a cancelled cycle does not begin the next one
     instance.status = "cancelled"
@@ -265,14 +272,22 @@ def cancel(instance_id: int, actor: User, reason: str | None) -> ProcessInstance
     return instance
 
 
-def retry(instance_id: int, actor: User, changes: dict, reason: str | None) -> ProcessInstance:
-    """Run the failed step again, with `changes` made to its data first."""
+def retry(instance_id: int, actor: User, changes: dict, reason: str | None,
+          to_version: int | None = None) -> ProcessInstance:
+    """Run the failed step again, with `changes` made to its data first.
+    With `to_version`, the newest deployed version (the fixed diagram), the
+    instance is first moved to it (engine.migration), in the same transaction."""
     instance = _instance_for(actor, instance_id)
     reason = _reason(reason)
     if instance.status != "error":
         raise EngineError(f"Only a process with a failed step can be retried; this one is {instance.status}.")
     workflow = runtime._workflow(instance)
-    before = runtime._before(workflow)
+    before = runtime._before(workflow)   # what the tables hold: the same open tasks after a move
+    own = specs.loaded_by_id(instance.definition_id).version
+    moved_from = None
+    if to_version is not None and to_version != own:
+        workflow = _move_to_newest(instance, to_version, own, actor)
+        moved_from = own
     failed = workflow.get_tasks(state=TaskState.ERROR)
     previous_error = instance.error
     for spiff_task in failed:
@@ -287,9 +302,47 @@ def retry(instance_id: int, actor: User, changes: dict, reason: str | None) -> P
                  element_name=", ".join(t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in failed) or None,
                  detail={"changes": changes, "previous_error": previous_error,
                          "outcome": "failed again" if instance.status == "error" else "ran",
-                         "error": instance.error})
+                         "error": instance.error, "version": to_version or own,
+                         "moved_from_version": moved_from})
     runtime._persist(instance, workflow, actor, before)
     return instance
+
+
+def _move_to_newest(instance: ProcessInstance, to_version: int, own: int, actor):
+    """The instance's workflow on `to_version`, which must be the newest
+    deployed version (a page shown before another deploy asks for an older
+    one: refused, not moved somewhere the manager did not see)."""
+    newest = migration.newer_version(instance)
+    if newest is None or newest.version != to_version:
+        latest = specs.current(instance.process_key)
+        raise EngineError(f"Version {to_version} is not the newest deployed version of this process "
+                          f"(that is version {latest.version if latest else own}); nothing was changed. "
+                          "Look at the page again and choose.")
+    try:
+        return migration.move_for_retry(instance, newest, actor)
+    except migration.MigrationError as exc:
+        raise EngineError(f"It cannot be retried on version {to_version}: {exc} Nothing was changed: "
+                          f"it is still on version {own}, in error.") from exc
+
+
+def parse_retry(version: str | None, changes: str | None, reason: str | None) -> tuple[int | None, dict]:
+    """The retry form's answers: the version chosen to run it on (None: its
+    own) and the data changes; every problem at once."""
+    errors, to_version, parsed = [], None, {}
+    raw = (version or "").strip()
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        errors.append(FieldError("version", "Select the version to run it on"))
+    elif raw:
+        to_version = int(raw)
+    try:
+        parsed = parse_changes(changes)
+    except Invalid as exc:
+        errors.extend(exc.errors)
+    if errors and (not reason or not reason.strip()):
+        errors.append(FieldError("reason", "Enter the reason for this change"))
+    if errors:
+        raise Invalid(errors=errors)
+    return to_version, parsed
 
 
 def move_back(instance_id: int, actor: User, task_id: str, reason: str | None) -> ProcessInstance:
@@ -311,8 +364,10 @@ def move_back(instance_id: int, actor: User, task_id: str, reason: str | None) -
     if target is None or not target.task_spec.manual or target.state != TaskState.COMPLETED:
         raise Invalid(errors=[FieldError("target", "Select a step that has been done")])
     before = runtime._before(workflow)
-    workflow.reset_from_task_id(target.id)
+    undone = {target.id} | {getattr(t, "id", t) for t in workflow.reset_from_task_id(target.id)}
     _new_task_id(target)
+    # what the undone steps held in the engine's tables goes with them (places, agenda rows)
+    hooks.release(instance, actor, reason, undone, target.data)
     instance.status, instance.error = "running", None
     runtime._advance(instance, workflow, actor)
     _rekey_reused_rows(instance, workflow, before)

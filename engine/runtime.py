@@ -19,11 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import calendar, clock, posts
 
-from . import audit, authz, cache, documents, forms, hooks, permissions, specs
+from . import audit, authz, cache, documents, forms, hooks, outbox, permissions, scripting, specs
 from .current_data import current_task
 from .db import db
 from .models import ONE_AT_A_TIME, AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
-from .script_budget import BudgetExceeded
+from .script_budget import BudgetExceeded, one_action
 from .scripting import script_engine
 from .serialization import dump_state, load_state
 from .timeutil import from_db, to_db, utcnow
@@ -41,7 +41,7 @@ _LOCK_TASK = (select(ProcessInstance, Task, Case).join(Task, Task.instance_id ==
               .with_for_update(of=ProcessInstance))
 _MARK_COMPLETED = (_TASKS.update().where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == "ready")
                    .values(state="completed", completed_by_id=bindparam("actor_id"),
-                           completed_at=bindparam("at")))
+                           completed_at=bindparam("at"), completed_for_id=bindparam("for_id")))
 _CANCEL_TASKS = _TASKS.update().where(_TASKS.c.id.in_(bindparam("ids", expanding=True)),
                                       _TASKS.c.state == "ready").values(state="cancelled")
 _INSERT_TASKS = _TASKS.insert()
@@ -131,10 +131,12 @@ def properties(task_spec) -> dict:
 
 def _run_engine(workflow: BpmnWorkflow) -> None:
     """Run automatic steps until only people or the clock can move it on.
-    (do_engine_steps refreshes timers last; one that fired needs a further round.)"""
-    workflow.do_engine_steps()
-    while any(True for _ in workflow.get_tasks_iterator(state=TaskState.READY, manual=False)):
+    (do_engine_steps refreshes timers last; one that fired needs a further round.)
+    All its scripts and expressions share one budget (a loop through a gateway too)."""
+    with one_action():
         workflow.do_engine_steps()
+        while any(True for _ in workflow.get_tasks_iterator(state=TaskState.READY, manual=False)):
+            workflow.do_engine_steps()
 
 
 def _advance(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
@@ -176,6 +178,8 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     definition = specs.current(process_key)
     if definition is None:
         raise NotFound(f"There is no deployed process called {process_key}.")
+    if case is not None and case.closed_at is not None:
+        raise EngineError(f"Case {case.reference} is closed: no process can start on it.")
     loaded = specs.loaded_by_id(definition.id)
     workflow = BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=_ENGINE)
     initial = dict(data or {})
@@ -258,10 +262,16 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
         spiff_task.data.update(data)
     _share(workflow, spiff_task, shared)
     spiff_task.run()
-    done = db.session.execute(_MARK_COMPLETED, {"task_id": task.id, "actor_id": actor.id, "at": utcnow()})
+    away = authz.acting_for(actor, task)  # a cover doing the work of someone away (issue 13 §3)
+    done = db.session.execute(_MARK_COMPLETED, {"task_id": task.id, "actor_id": actor.id, "at": utcnow(),
+                                                "for_id": away.id if away else None})
     if done.rowcount != 1:  # someone else completed it since we read it
         raise StaleDataError(f"task {task.id} changed")
-    audit.record("task.completed", actor, instance=instance, task=task, detail={"data": data})
+    audit.record("task.completed", actor, instance=instance, task=task,
+                 detail={"data": data, "for": away.name} if away else {"data": data})
+    if props.get("notifyUnit"):  # a decision the case's unit is told of (issue 13)
+        outbox.decision(actor, instance, task.name, outbox.answer_label(
+            loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None), data, props["notifyUnit"]))
     if overridden:
         audit.record("rule.overridden", actor, instance=instance, task=task,
                      reason=override_reason.strip(), detail={"rules": overridden})
@@ -279,6 +289,10 @@ def _already_done(task: Task) -> AlreadyDone:
 
 def _check_answers(loaded, props, data, spiff_task, actor, override_reason) -> list[str] | None:
     """Schema, then the task's rules; returns the rules overridden, if any."""
+    clash = [] if props.get("formDataKey") else scripting.reserved_in(data)
+    if clash:   # answers merged into the task data must not take a name the sandbox keeps
+        raise Invalid(errors=[forms.FieldError(n, f"‘{n}’ is a name caseflow keeps for itself: "
+                                                  "the answers cannot use it") for n in clash])
     schema = loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None)
     if schema is not None:
         errors = forms.validate(schema, data) or _register_answers(schema, data, spiff_task)
@@ -417,6 +431,11 @@ def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor, before: _
             changes["due_at"] = to_db(data["process_due"])
         if isinstance(data.get("case_move"), dict):
             _move_case(instance, data["case_move"], actor)
+        if workflow.completed and isinstance(data.get("ended_as"), str) and data["ended_as"].strip():
+            # how it ended, in words, shown with the process (a JARP referral "withdrawn: <reason>")
+            changes["summary"] = f"{instance.summary}: {data['ended_as'].strip()}"[:300]
+        if isinstance(data.get("case_pending"), dict):
+            _pend_case(instance, data["case_pending"])
         changes.update(state=dump_state(workflow), updated_at=utcnow())
         _write_instance(instance, changes)
     cache.keep_after_commit(instance.id, instance.row_version, workflow)
@@ -474,6 +493,7 @@ def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, was_ready: se
             due_at=_due_at(spiff_task, props)))
     if rows:
         db.session.execute(_INSERT_TASKS, rows)
+        outbox.tasks_ready(rows)
 
 
 def _scope(case: Case | None, props: dict, data: dict) -> tuple[str | None, int | None]:
@@ -530,7 +550,7 @@ def _sync_agenda(instance: ProcessInstance, agenda: dict, changes: dict) -> None
     values = dict(meeting=agenda.get("name", ""), sitting=clock.as_date(agenda["sitting"]),
                   case_id=instance.case_id, priority=agenda.get("priority"), score=agenda.get("score"),
                   carried_over=bool(agenda.get("carried_over")), direct=bool(agenda.get("direct")),
-                  status=agenda.get("status", "listed"))
+                  status=agenda.get("status", "listed"), summary=agenda.get("summary"))
     changes["priority"] = values["priority"]
     if db.session.execute(_UPDATE_AGENDA, {**values, "b_instance": instance.id}).rowcount == 0:
         db.session.execute(_INSERT_AGENDA, {**values, "instance_id": instance.id})
@@ -548,14 +568,27 @@ def _move_case(instance: ProcessInstance, move: dict, actor) -> None:
     if (case.unit_id, case.service) == ((unit.id if unit else case.unit_id), service):
         return
     old = {"service": case.service, "unit": case.unit.name if case.unit else None}
+    outbox.decision(actor, instance, "Case transferred", f"now with {unit.name if unit else service}",
+                    units=[u for u in (case.unit_id, unit.id if unit else None) if u])
     for task in db.session.scalars(select(Task).where(
             Task.case_id == case.id, Task.state == "ready", Task.unit_id == case.unit_id)):
         task.service, task.unit_id = service, unit.id if unit else None
     case.service = service
     if unit is not None:
         case.unit = unit
+    case.pending_unit_id = case.pending_at = None  # moved: nothing pending any more
     audit.record("case.transferred", actor, instance=instance, reason=move.get("reason"),
                  detail={"from": old, "to": {"service": service, "unit": unit.name if unit else None}})
+
+
+def _pend_case(instance: ProcessInstance, pending: dict) -> None:
+    """A transfer accepted and waiting for its point of transfer: the case
+    shows the receiving unit and when it moves; that unit may open it."""
+    case = instance.case
+    unit = db.session.scalar(select(Unit).filter_by(name=pending.get("unit"))) if pending.get("unit") else None
+    at = to_db(pending["at"]) if pending.get("at") else None
+    if case is not None and (case.pending_unit_id, case.pending_at) != ((unit.id if unit else None), at):
+        case.pending_unit_id, case.pending_at = (unit.id if unit else None), at
 
 
 def _start_next(instance: ProcessInstance, spec: dict, actor) -> None:

@@ -52,13 +52,9 @@ _BUILTINS = dict(safe_builtins)
 _BUILTINS.update(limited_builtins)
 for _name in ("__build_class__", "setattr", "delattr"):
     _BUILTINS.pop(_name, None)
-_BUILTINS.update({
-    "dict": dict, "list": list, "set": set, "sorted": sorted, "min": min, "max": max,
-    "sum": sum, "any": any, "all": all, "enumerate": enumerate, "zip": zip,
-    "reversed": reversed, "filter": filter, "map": map,
-    # sized before they run (engine/script_budget.py)
-    "pow": budget.power, "range": budget.guarded_range,
-})
+# dict, list, sum, map, pow, range...: they loop through the budget and are
+# sized before they run (engine/script_budget.py)
+_BUILTINS.update(budget.BUILTINS)
 
 SANDBOX_GLOBALS = {
     "__builtins__": _BUILTINS,
@@ -73,6 +69,11 @@ SANDBOX_GLOBALS = {
     **HELPERS,
 }
 _RESERVED = set(SANDBOX_GLOBALS)
+
+
+def reserved_in(data: dict) -> list[str]:
+    """Names in `data` that the sandbox keeps for itself (a rules module, _getattr_, ...)."""
+    return sorted(_RESERVED.intersection(data))
 
 
 @lru_cache(maxsize=4096)
@@ -103,8 +104,11 @@ def compile_error(text: str, expression: bool = False) -> str | None:
 class RestrictedEnvironment(TaskDataEnvironment):
 
     def evaluate(self, expression, context, external_context=None):
-        scope = {**SANDBOX_GLOBALS, **(external_context or {}), **context}
+        # the sandbox's names last: task data (typed in by anyone) cannot replace
+        # _budget_, _getattr_ or a rules module for the expression
+        scope = {**(external_context or {}), **context, **SANDBOX_GLOBALS}
         with budget.running():
+            budget.tick()  # a gateway looping back runs many short expressions in one action
             return eval(compile_expression(expression), scope)
 
     def execute(self, script, context, external_context=None):
@@ -114,6 +118,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         scope = {**SANDBOX_GLOBALS, **(external_context or {}), **context}
         left = {}
         with budget.running():
+            budget.tick()  # a short script looped back through a gateway: one budget for the action
             exec(compile_script(script), scope)
             for key, value in scope.items():
                 if (key not in _RESERVED and not key.startswith("_") and not callable(value)

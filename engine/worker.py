@@ -1,4 +1,5 @@
-"""The timer worker: fires due timers, as many workers as you like.
+"""The worker: fires due timers, and tells people of their work (engine/notifier.py),
+as many workers as you like.
 
 Due timers are claimed with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so
 several workers never fire the same timer; on SQLite the database's single
@@ -10,7 +11,9 @@ import time
 
 from sqlalchemy import select
 
-from . import runtime
+from flask import current_app
+
+from . import mail, notifier, runtime
 from .db import db
 from .models import ProcessInstance, Timer
 from .timeutil import utcnow
@@ -68,6 +71,16 @@ def _fired_elsewhere(timer_id: str) -> bool:
         db.session.rollback()
 
 
+def _notify(transport) -> None:
+    try:
+        done = notifier.run_jobs(transport)
+    except Exception:  # a broken job must not stop the timers
+        log.exception("notification jobs failed")
+        return
+    if any(done.values()):
+        log.info("notifications: %s", ", ".join(f"{k} {v}" for k, v in done.items() if v))
+
+
 def checkpoint() -> None:
     """SQLite: copy the write-ahead log into the database here, off the
     requests' path (webforms/__init__.py).  PASSIVE never waits for, nor
@@ -86,11 +99,13 @@ def run(interval: float = 1.0, once: bool = False) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("timer worker started")
+    transport = mail.transport(current_app.config)
+    log.info("worker started; e-mail %s", f"by {transport.name}" if transport else "off (in the app only)")
     while not stopping:
         count = fire_due_timers()
         if count:
             log.info("fired %d timer(s)", count)
+        _notify(transport)
         db.session.remove()
         checkpoint()
         if once:

@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 
-from . import clock
+from . import clock, sittings
 from .calendar import (JARP_MEETINGS, OFFICE_CLOSES, OFFICE_OPENS, MeetingCalendar,
                        add_working_days, next_working_day, previous_working_day)
 
@@ -21,6 +21,13 @@ THRESHOLD_RISKS: dict[str, str] = {r["key"]: r["label"] for r in _DATA["threshol
 DIRECT_GROUNDS: dict[str, str] = {g["key"]: g["label"] for g in _DATA["direct_referral_grounds"]}
 _PRIORITY_FLOORS = sorted(
     ((p["min_points"], p["priority"]) for p in _DATA["priorities"]), reverse=True)
+
+# Panels §6 'Who can refer to JARP?': the case-holding social work units of
+# these services (Fostering & Adoption is two services here).  Tier 2, Rapid
+# Response, Family Support and ART do not hold Tier 3 cases for JARP.
+REFERRING_SERVICES = ("A&A", "CIN", "CWD", "Fostering", "Adoption", "Hospital", "Leaving Care", "LAC")
+# Appendix B Exceptions: a direct referral goes to these two services.
+DIRECT_AGENCIES = ("Contact Service", "Parenting Support Service")
 
 CARRIED_OVER = "carried_over"
 CUTOFF_TIME = time(14, 0)
@@ -218,3 +225,64 @@ def agenda_sort_key(item: dict) -> tuple:
     then higher score, then earlier receipt."""
     carried = bool(item.get("carried_over") or item.get("carry_overs"))
     return (item["priority"], not carried, -item["points"], clock.as_london(item["received_at"]))
+
+
+def referrer_problems(case_service: str | None) -> list[str]:
+    """Why a case in `case_service` cannot be referred to JARP; [] if it can.
+
+    Panels §6 'Who can refer to JARP?': only the case-holding units of the
+    services listed there (REFERRING_SERVICES); 'case holding social workers
+    in Tier 2 are not currently able to refer', so a Tier 2 case goes to Tier 3
+    through Access and Assessment first.  Who in the unit may start it (the
+    case holder or a post above them) is the start lane's rule.
+    """
+    if case_service in REFERRING_SERVICES:
+        return []
+    return [f"Only the case-holding units of {', '.join(REFERRING_SERVICES[:-1])} and {REFERRING_SERVICES[-1]} "
+            f"may refer to JARP (Panels §6); this case is held in {case_service or 'no service'}. "
+            "A case needing Tier 3 support is referred to Tier 3 through Access and Assessment first."]
+
+
+def decision_problems(decision: dict, meeting_at, now) -> list[str]:
+    """Why the JARP decision cannot be recorded now; [] if it can (issue 12 item 8).
+
+    Appendix A steps 3 and 6: Tuesday's meeting (09:30) decides and the
+    Co-ordinator records it, so every outcome (agreed, refused, not reached)
+    is recorded at or after the sitting starts.  Urgent cases do not wait:
+    they are the direct referrals of Appendix B, allocated before the meeting.
+    """
+    if not sittings.decision_problems(meeting_at, now):
+        return []
+    start = clock.as_london(meeting_at)
+    return [f"JARP meets on {start.strftime('%A %-d %B %Y at %H:%M')}: record its decision at or after "
+            "the meeting. A family needing an urgent response is a direct referral (Appendix B), "
+            "which does not wait for JARP."]
+
+
+def agenda_summary(referral: dict) -> str:
+    """What the members read on the agenda before the sitting (Appendix A step 2:
+    the referrals are distributed to members the same day): the assessment
+    summary, what is asked for and what the child wants."""
+    parts = [str(referral.get("assessment_summary") or "").strip()]
+    if referral.get("duration_weeks"):
+        parts.append(f"Asked for {referral['duration_weeks']} weeks, {referral.get('hours_per_week')} hours a week.")
+    if referral.get("expected_outcomes"):
+        parts.append(f"Expected outcomes: {str(referral['expected_outcomes']).strip()}")
+    if referral.get("child_wishes"):
+        parts.append(f"What the child wants to happen next: {str(referral['child_wishes']).strip()}")
+    elif referral.get("child_not_asked_reason"):
+        parts.append(f"The child was not asked: {str(referral['child_not_asked_reason']).strip()}")
+    return " ".join(p for p in parts if p)
+
+
+def providers(agencies) -> list[str]:
+    """The agencies asked for progress summaries at a review (Appendix A step 7).
+
+    A list of agencies (decisions from issue 12 on) is kept; free text, as
+    referrals decided before then recorded it, names no agency the system
+    knows, so no provider task is made and the Co-ordinator gathers those
+    summaries as before.
+    """
+    if isinstance(agencies, (list, tuple)):
+        return [str(a) for a in agencies]
+    return []

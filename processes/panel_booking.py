@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from . import clock
-from .calendar import OFFICE_CLOSES, deadline_at, next_working_day
+from .calendar import OFFICE_CLOSES, deadline_at, is_working_day, next_working_day
 
 ADOPTION = "Adoption Panel"
 FOSTERING = "Fostering Panel"
 HOS_CHILDRENS_RESOURCES = "Head of Service Children's Resources"
+FOSTERING_MANAGER = "Fostering Manager"
 
 # Panels §4 and §5 "Implications of the new system".
 PANELS = {
@@ -121,7 +122,7 @@ CASE_TYPES: dict[str, dict] = {
     # ---- Fostering Panel (Panels §5 "Documents Required")
     "fostering_permanence": {
         "panel": FOSTERING, "label": "Permanence fostering (best interests, long-term fostering)",
-        "permanency": "LAC",
+        "permanency": "LAC", "signed_off_by": FOSTERING_MANAGER,
         "documents": [
             _doc("Child Permanence Report", "child_permanence_report"),
             _doc("Photos", "photos"),
@@ -142,6 +143,7 @@ CASE_TYPES: dict[str, dict] = {
         ]},
     "foster_carer_approval": {
         "panel": FOSTERING, "label": "Approval as foster carer(s)", "permanency": None,
+        "signed_off_by": FOSTERING_MANAGER,
         "documents": [
             _doc("Form F, Part I and II assessment reports", "form_f"),
             _doc("Safeguarding checks: CRB cleared", "crb_check", "safeguarding_checks"),
@@ -230,6 +232,17 @@ def case_type_label(case_type: str) -> str:
 
 def case_types(panel: str) -> list[str]:
     return [k for k, t in CASE_TYPES.items() if t["panel"] == panel]
+
+
+def needs_sign_off(case_type: str) -> bool:
+    """Matrix of Responsibility (LAC table): "Approval of long term foster care
+    for a child" and "Approval of foster carers": "Fostering manager to sign off
+    the report", then "Fostering Panel to recommend to HoS Resources for
+    decision".  The case types of those two decisions (permanence fostering,
+    approval as foster carers) wait for the Fostering Manager's sign-off of
+    the report before their papers go to the Panel Advisor; the Matrix names
+    no sign-off for the others."""
+    return CASE_TYPES[case_type].get("signed_off_by") == FOSTERING_MANAGER
 
 
 def item_key(case_type: str, index: int) -> str:
@@ -344,6 +357,47 @@ def booking_problems(answers: dict, today) -> list[str]:
         elif hearing and too_far(hearing, today):
             out.append("Check the date of the initial hearing: it is years away.")
     return out
+
+
+def sitting_day_problem(day) -> str | None:
+    """A Panel sits on a working day: not at a weekend, not on a bank holiday
+    in England and Wales (processes/calendar.py).  Not in the source in so many
+    words; the Panels meet in office hours like every meeting it describes."""
+    day = clock.as_date(day)
+    if is_working_day(day):
+        return None
+    why = "a weekend" if day.weekday() >= 5 else "a bank holiday"
+    return f"{long_date(day)} is {why}: a Panel sits on a working day. Choose another date."
+
+
+def deadline_passed(deadline, now) -> bool:
+    return deadline is not None and clock.as_london(now) >= clock.as_london(deadline)
+
+
+def late_booking_problem(sitting_on, deadline, late_reason, now) -> str | None:
+    """Panels §4 and §5: 'Forms and reports not submitted by the deadline will
+    not be accepted unless there are special circumstances and this has been
+    agreed by the panel advisor.'  Booking a date whose papers deadline has
+    passed is warned before it books: with the special circumstances the case
+    is booked and the Panel Advisor decides before any papers are asked for."""
+    if not deadline_passed(deadline, now) or (late_reason or "").strip():
+        return None
+    return (f"The papers deadline for the Panel on {long_date(sitting_on)} was {deadline_label(deadline)}. "
+            "Late papers are accepted only if the Panel Advisor agrees special circumstances "
+            "(Panels §4 and §5): describe them to ask, or choose a later date.")
+
+
+def late_booking_problems(answers: dict, sitting_on, today) -> list[str]:
+    """The Panel Advisor's answer to a booking made after the papers deadline:
+    agreed, the papers are due by a date from today up to the day before the Panel."""
+    if answers.get("decision") != "accept" or not answers.get("papers_by"):
+        return []
+    by = clock.as_date(answers["papers_by"])
+    if by < clock.as_date(today):
+        return ["The date for the papers must not be in the past."]
+    if by >= clock.as_date(sitting_on):
+        return [f"The papers must come before the Panel on {long_date(sitting_on)}: choose an earlier date."]
+    return []
 
 
 def recommendation_problems(answers: dict, sitting_on, today) -> list[str]:
@@ -503,9 +557,11 @@ def reordered(ids: list[int], moved: int, position: int) -> list[int]:
 
 
 def placement_data(panel: str, status: str, sitting_on, deadline, booking_id: int,
-                   sitting_id: int, reserve_on=None, papers_due=None) -> dict:
+                   sitting_id: int, reserve_on=None, papers_due=None, now=None) -> dict:
     """The task data a placement gives the process: what its forms show and
-    its due dates and agenda read."""
+    its due dates and agenda read.  `late`: the papers were already due when
+    the case was placed (`now`), so the Panel Advisor decides on late papers
+    before the unit is asked for them (Panels §4 and §5)."""
     papers_due = clock.as_london(papers_due if papers_due is not None else
                                  deadline if deadline is not None else sitting_due(sitting_on))
     sitting_on = clock.as_date(sitting_on)
@@ -519,6 +575,7 @@ def placement_data(panel: str, status: str, sitting_on, deadline, booking_id: in
         # Not the position: the Panel Advisor may reorder the list (its page shows it).
         "reserve_label": (f"On the reserve list for {long_date(reserve_on)}"
                           if reserve_on is not None else "Not on a reserve list"),
+        "late": now is not None and deadline_passed(papers_due, now),
     }
     return {
         "placement": placement,

@@ -45,18 +45,28 @@ OTHER_POSTS = (
     "Head of Family Support",
     "Head of Service Children's Resources",
     "Principal Lawyer",
+    # members of the Children's Resource Panel (004 Panels §1 'Membership')
+    "Independent Reviewing Team Manager",
+    "Virtual School Head Teacher",
     "Court Liaison Officer",
     "Fostering Manager",
     "Process Owner",
+    # issue 14 §2: keeps the people register (/people); no case work, no case reach
+    "System administrator",
 )
 
+SYSTEM_ADMINISTRATOR = "System administrator"
 POSTS = tuple(CHAIN_RANK) + OTHER_POSTS
 
 # How far a post's view reaches: its own unit's cases, its service's cases, or
 # every case (posts that serve the whole department, such as the JARP
 # Co-ordinator or the panels).
 UNIT, SERVICE, ALL = "unit", "service", "all"
+# An Agency Representative's `service` is their agency: they see and do their
+# own agency's JARP work only (Panels §6: authority "within their service").
+AGENCY = "agency"
 SCOPE = {
+    "Agency Representative": AGENCY,
     SOCIAL_WORKER: UNIT,
     CSW: UNIT,
     REFERRAL_MANAGER: UNIT,
@@ -67,6 +77,16 @@ SCOPE = {
 }
 
 MANAGERS = (GROUP_MANAGER, HEAD_OF_SERVICE, ASSISTANT_DIRECTOR, DEPUTY_DIRECTOR)
+
+# The agencies represented at JARP (004 Panels §6 'Who attends JARP?': the
+# core group and the in-house managers attending on request).
+AGENCIES = (
+    "Child and Family Consultation Service", "Commissioned Family Support Services",
+    "Early Intervention Parenting Programme", "Education (BEST and Attendance)",
+    "Sub19 Drug and Alcohol Team", "Tier 2 Services (under 11s)", "Youth Offending Team",
+    "Youth Support Panel", "Youth Support Team (11 and over)", "Contact Service",
+    "Parenting Support Service", "Family Network Meeting",
+)
 
 
 def scope_of(post: str) -> str:

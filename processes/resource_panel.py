@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from . import clock
 from .calendar import MeetingCalendar, add_working_days
 from .papers import label as paper_label
+from .sittings import decision_problems
 
 # The agenda's meeting name and the panel_sitting rows' panel name.
 PANEL = "Resource Panel"
@@ -245,11 +246,17 @@ def paper_problems(sought, answers: dict, today, review: bool = False) -> list[s
 
 # ---------------------------------------------------------------- the decision sheet
 
-def decision_sheet_problems(sheet: dict) -> list[str]:
+def decision_sheet_problems(sheet: dict, sitting_start=None, now=None) -> list[str]:
     """The decision must say what is approved and under which section (Panels §1
     'Decision'): each approval's section ticked, no section without an approval,
-    and nothing approved when the outcome is not an approval."""
-    sheet = sheet or {}
+    and nothing approved when the outcome is not an approval.  Given the
+    sitting's start and the time now, it is recorded only at or after the
+    sitting, Monday 09:00 (issue 12 item 8; sittings.decision_problems)."""
+    early = decision_problems(sitting_start, now) if sitting_start is not None and now is not None else []
+    return early + _sheet_content_problems(sheet or {})
+
+
+def _sheet_content_problems(sheet: dict) -> list[str]:
     approved = list(sheet.get("approved") or [])
     sections = list(sheet.get("sections") or [])
     if sheet.get("outcome") != "approved":
@@ -282,4 +289,106 @@ def decision_summary(sheet: dict, emergency: bool = False) -> dict:
         "conditions": sheet.get("conditions"),
         "actions": sheet.get("actions"),
         "refer_to_jarp": "Yes" if sheet.get("refer_to_jarp") else "No",
+    }
+
+
+def jarp_follow_up_problems(answers: dict) -> list[str]:
+    """The Panel referred the case to JARP (Panels §6): the unit starts the JARP
+    referral (its own form) before confirming; a Group Manager may override,
+    with a reason, when it is not needed."""
+    if (answers or {}).get("referral_started"):
+        return []
+    return ["The Panel referred this case to JARP: start the JARP referral from the case page first (Panels §6)."]
+
+
+# ---------------------------------------------------------------- who sits on the Panel
+
+# Panels §1 'Membership', as the posts the product has: the chair (the
+# Assistant Director, the Deputy Director); the Heads of Service for Access and
+# Assessment, Children in Need, Family Support and Looked After Children; the
+# Head of Service Children's Resources; the Principal Lawyer; the Manager of
+# the Access to Resources Team (ART's Group Manager); the Manager of the
+# Independent Reviewing Team; the Head Teacher of the Virtual School for LAC.
+CHAIRS = ("Assistant Director", "Deputy Director")
+MEMBER_POSTS = ("Head of Family Support", "Head of Service Children's Resources", "Principal Lawyer",
+                "Independent Reviewing Team Manager", "Virtual School Head Teacher")
+MEMBER_SERVICES = {"Head of Service": ("A&A", "CIN", "Family Support", "LAC"), "Group Manager": ("ART",)}
+
+
+def is_member(post: str, service: str | None) -> bool:
+    """Whether someone in `post` (of `service`) sits on the Panel (Panels §1
+    'Membership'): members are 'given work time opportunity to look at papers
+    in advance of the Monday morning meeting', so they see the agenda and the
+    papers of the cases listed on it."""
+    return post in CHAIRS or post in MEMBER_POSTS or service in MEMBER_SERVICES.get(post, ())
+
+
+# Panels §1 'Guidance for Presenting Cases', as the recommendation records them,
+# and the child's voice (issue 12 items 10 and 21): what the Panel's pages show.
+PRESENTING = (
+    ("What the child wants to happen next", "child_wishes"),
+    ("Why the child was not asked", "child_not_asked_reason"),
+    ("Relatives and friends contacted and asked to care for the child", "relatives_contacted"),
+    ("What relatives and friends said, and who was not contacted", "relatives_response"),
+    ("Views of the parents, the Children's Guardian or the court", "parents_views"),
+    ("Legal advice taken", "legal_advice_taken"),
+    ("Legal advice and other legal options", "legal_advice"),
+)
+
+
+def presenting_points(recommendation) -> list[tuple[str, str]]:
+    """(label, answer) for each presenting point the recommendation answered."""
+    if not isinstance(recommendation, dict):
+        return []
+    out = []
+    for label, key in PRESENTING:
+        value = recommendation.get(key)
+        if isinstance(value, bool):
+            value = "Yes" if value else "No"
+        if value not in (None, ""):
+            out.append((label, str(value)))
+    return out
+
+
+# ---------------------------------------------------------------- secure accommodation (section 25)
+
+SECURE = "secure_accommodation"
+
+
+def is_secure(sought) -> bool:
+    """Secure accommodation is decided on its own route (Matrix of
+    Responsibility, Looked After Children: 'Placement of child in secure
+    accommodation: Assistant Director; Secure Planning Meeting chaired by Head
+    of Service; Assistant Director must approve recommendation from Secure
+    Planning Meeting'; Panels §1: 'a Secure Panel will need to be convened')."""
+    return SECURE in (sought or [])
+
+
+def secure_planning_problems(answers: dict, today) -> list[str]:
+    """The Secure Planning Meeting is recorded once it has been held: its date
+    today or earlier (a meeting not yet held cannot recommend)."""
+    held = (answers or {}).get("held_on")
+    if held and clock.as_date(held) > clock.as_date(today):
+        return [f"The Secure Planning Meeting is on {_day(held)}, which has not happened yet: record it "
+                f"once it has been held."]
+    return []
+
+
+def secure_decision(planning: dict, approval: dict, now) -> dict:
+    """The Assistant Director's decision on the Secure Planning Meeting's
+    recommendation, as the final decision the unit reads and the case shows."""
+    approved = approval.get("decision") == "approve"
+    return {
+        "outcome": OUTCOMES["approved" if approved else "not_approved"],
+        "approved": labels([SECURE]) if approved else [],
+        "sections": section_labels(["s25"]) if approved else [],
+        "rationale": approval.get("rationale"),
+        "conditions": approval.get("conditions"),
+        "actions": approval.get("actions"),
+        "refer_to_jarp": "No",
+        "outcome_key": "approved" if approved else "not_approved",
+        "approved_keys": [SECURE] if approved else [],
+        "sitting": None,
+        "sitting_label": f"Secure Planning Meeting of {_day(planning['held_on'])}, then the Assistant Director",
+        "final_at": clock.as_london(now).isoformat(),
     }

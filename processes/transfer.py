@@ -10,7 +10,7 @@ only lists unmet conditions; the route's "decider" (or a higher post) may
 override them with a recorded reason. Every function is pure: dates are passed
 in, as dates, datetimes or ISO strings (London calendar dates are used).
 """
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from . import clock, posts
 from .calendar import add_working_days, deadline_at
@@ -78,7 +78,8 @@ ROUTES: dict[str, dict] = {
     "aa_cwd": {
         "label": "Children with disabilities (A&A to CWD)",
         "from": ("A&A",), "to": ("CWD",),
-        "fields": [*_A_A_IN, "child_protection_factors"],
+        # with child protection factors, the named CIN unit's CSW decides in their own task
+        "fields": [*_A_A_IN, "child_protection_factors", "cin_unit"],
         "decider": posts.CSW, "source": "Case Transfer §3.1 Children with Disabilities",
     },
     "cin_permanence": {
@@ -90,7 +91,8 @@ ROUTES: dict[str, dict] = {
     "cin_leaving_care_early": {
         "label": "Aged 15-16 straight to Leaving Care (CIN to Leaving Care)",
         "from": ("CIN",), "to": (LEAVING_CARE,),
-        "fields": [*_A_A_IN, *_PERMANENCE, "both_gms_agree"],
+        # "by agreement between Group Managers": each decides in their own task (AGREEMENTS)
+        "fields": [*_A_A_IN, *_PERMANENCE],
         "decider": posts.GROUP_MANAGER, "source": "Case Transfer §3.2",
     },
     "lac_leaving_care": {
@@ -175,6 +177,17 @@ def rapid_response_dates(allocated_on) -> tuple[date, date]:
     """
     start = clock.as_date(allocated_on)
     return _add_months(start, RR_PROMPT_MONTHS), _add_months(start, RR_OVERDUE_MONTHS)
+
+
+# Routes whose transfer needs the agreement of both services' Group Managers,
+# each in their own task (§3.2 "by agreement between Group Managers"; issue 12 item 4).
+NEEDS_GM_AGREEMENT = ("cin_leaving_care_early",)
+
+
+def needs_gm_agreement(route: str) -> bool:
+    """Whether both Group Managers must agree before the receiving unit decides (§3.2)."""
+    _route(route)
+    return route in NEEDS_GM_AGREEMENT
 
 
 def can_reject(route: str) -> bool:
@@ -458,10 +471,20 @@ def _cwd(spec, f):
     factors = f.get("child_protection_factors")
     if factors is None:
         return _answered(f, "child_protection_factors", "Whether there are child protection factors")
-    if factors:
+    if factors and not f.get("cin_unit"):
         return ["There are child protection factors: a Consultant Social Worker in CIN takes "
-                "case responsibility (CWD may work jointly by agreement between Group Managers)."]
+                "case responsibility (CWD may work jointly by agreement between Group Managers); "
+                "name the CIN unit."]
     return []
+
+
+def cin_takes_responsibility(route: str, facts: dict) -> bool:
+    """§3.1 children with disabilities: with child protection factors a CIN
+    Consultant Social Worker takes case responsibility; they decide it in their
+    own task (issue 12 item 4), not the sending unit by a checkbox."""
+    _route(route)
+    facts = facts or {}
+    return route == "aa_cwd" and facts.get("child_protection_factors") is True and bool(facts.get("cin_unit"))
 
 
 def _cin_permanence(spec, f):
@@ -472,13 +495,11 @@ def _cin_permanence(spec, f):
 
 
 def _cin_leaving_care_early(spec, f):
-    """§3.2: aged 15-16 straight to Leaving Care by agreement between Group Managers."""
+    """§3.2: aged 15-16 straight to Leaving Care by agreement between Group Managers
+    (the agreement itself is their two tasks in the diagram, not a fact recorded here)."""
     out = _permanence(f)
     out += _age_problems(f, EARLY_LEAVING_CARE_AGE,
                          "Only young people aged 15 or over may go straight to Leaving Care")
-    if f.get("both_gms_agree") is not True:
-        out.append("Both Group Managers (CIN and Leaving Care) must agree to a transfer "
-                   "straight to Leaving Care.")
     return out
 
 
@@ -591,3 +612,104 @@ def problems(route: str, facts: dict) -> list[str]:
     else:
         out += _check_deadline(f)
     return out
+
+
+# --- the request (§3) --------------------------------------------------------
+
+def request_problems(answers: dict, case: dict, today) -> list[str]:
+    """What is wrong with a transfer request (Case Transfer §3).
+
+    The route must start from the case's current service and go to the
+    receiving service (ROUTES 'from' and 'to'), not to the unit that already
+    holds the case; and the proposed transfer date cannot be before the day of
+    the request (issue 12 item 5: refused here, with the answers kept, not one
+    step later).
+    """
+    spec = _route(answers.get("route"))
+    out = []
+    if case.get("service") not in spec["from"]:
+        out.append("This route is for cases in " + " or ".join(spec["from"]) + "; this case is in "
+                   + str(case.get("service")) + " (Case Transfer §3).")
+    if answers.get("receiving_service") not in spec["to"]:
+        out.append("This route goes to " + " or ".join(spec["to"]) + ", not "
+                   + str(answers.get("receiving_service")) + " (Case Transfer §3).")
+    if answers.get("receiving_unit") and answers.get("receiving_unit") == case.get("unit"):
+        out.append("The case is already in " + answers["receiving_unit"] + ".")
+    proposed, day = answers.get("transfer_date"), clock.as_date(today)
+    if proposed and clock.as_date(proposed) < day:
+        out.append(f"The proposed transfer date ({_long(clock.as_date(proposed))}) is before the "
+                   f"request ({_long(day)}): enter today or a later date (Case Transfer §3).")
+    return out
+
+
+def _long(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+# --- the point of transfer (§3.1-3.4; issue 12 item 1) ------------------------
+
+# Routes whose case moves as soon as the receiving unit accepts (§3.1 children
+# in need: no gate-keeping; §3.4 Rapid Response "immediately").
+IMMEDIATE = ("aa_cin_child_in_need", "into_rapid_response")
+# The fact (on the conditions form) that fixes a route's point of transfer, and its name.
+POINT_FACTS = {
+    "aa_cin_court": ("first_hearing_date", "the First Hearing"),
+    "aa_cin_pre_birth": ("initial_hearing_date", "the initial hearing"),
+    "aa_cin_looked_after": ("first_lac_review_date", "the first looked after review"),
+    "cin_permanence": ("permanency_plan_date", "the Final Hearing or panel approval"),
+    "cin_leaving_care_early": ("permanency_plan_date", "the Final Hearing or panel approval"),
+}
+MOVE_TIME = time(17, 0)   # the end of the working day of the hearing, review or approval
+
+
+def transfer_point(route: str, transfer_date, facts: dict) -> tuple[str, str | None]:
+    """(fact, label) of the route's point of transfer: ('transfer_date', None)
+    when the route has no event of its own (the proposed transfer date governs).
+    Pre-birth cases have one only when A&A keeps the case (requested within 4
+    weeks of the expected delivery date, §3.1)."""
+    _route(route)
+    if route not in POINT_FACTS:
+        return "transfer_date", None
+    if route == "aa_cin_pre_birth" and not _pre_birth_keeps(
+            _Facts(dict(facts or {}, transfer_date=transfer_date))):
+        return "transfer_date", None
+    return POINT_FACTS[route]
+
+
+def moves_at(route: str, transfer_date, facts: dict, accepted_at) -> datetime:
+    """When the case moves to the receiving unit (Case Transfer §3.1-3.4).
+
+    Acceptance is due within 3 working days of the request, but the case
+    moves at the route's point of transfer: at the First Hearing (cases in
+    court); after the initial hearing (pre-birth, A&A keeps the case); after
+    the first looked after review; when the permanency plan is approved
+    (Final Hearing or panel approval); otherwise on the proposed transfer
+    date. Immediately on acceptance for a child in need and Rapid Response.
+    Where a route's event comes before the proposed transfer date, the later
+    of the two governs, except at the First Hearing, which fixes the day. The
+    move is at 17:00 London that day (after the hearing, review or approval),
+    and never before acceptance: a day already passed moves the case now.
+    """
+    accepted = clock.as_london(accepted_at)
+    if route in IMMEDIATE:
+        _route(route)
+        return accepted
+    fact, _ = transfer_point(route, transfer_date, facts)
+    proposed = clock.as_date(transfer_date) if transfer_date else accepted.date()
+    event = (facts or {}).get(fact) if fact != "transfer_date" else None
+    if event:
+        event = clock.as_date(event)
+        day = event if route == "aa_cin_court" else max(event, proposed)
+    else:
+        day = proposed
+    at = datetime.combine(day, MOVE_TIME, tzinfo=clock.LONDON)
+    return max(at, accepted)
+
+
+def date_change_problems(answers: dict, today) -> list[str]:
+    """A changed hearing (or transfer) date cannot be in the past (issue 12 item 1)."""
+    new, day = answers.get("new_date"), clock.as_date(today)
+    if new and clock.as_date(new) < day:
+        return [f"The new date ({_long(clock.as_date(new))}) is in the past: enter today "
+                f"({_long(day)}) or a later date."]
+    return []

@@ -22,7 +22,9 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self):
+    def __init__(self, fsync: bool = False):
+        # the tests trade durability for speed; a benchmark of writes needs fsync on
+        self.durability = "" if fsync else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
         self.dir = tempfile.mkdtemp(prefix="caseflow-pg-")
         self.port = _free_port()
         # PostgreSQL refuses to run as root: run it as the postgres user then.
@@ -39,8 +41,8 @@ class Cluster:
         data = os.path.join(self.dir, "data")
         self._run(_bin("initdb"), "-D", data, "-U", "caseflow", "--auth=trust", "-E", "UTF8")
         self._run(_bin("pg_ctl"), "-D", data, "-l", os.path.join(self.dir, "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 {self.durability}"
+                  "-c max_connections=200",
                   "start")
         return f"postgresql+psycopg://caseflow@127.0.0.1:{self.port}/postgres"
 

@@ -15,6 +15,9 @@ from engine.db import db
 from engine.models import MAX_ID
 
 ROOT = Path(__file__).resolve().parent.parent
+MAIL_SETTINGS = ("CASEFLOW_SMTP_URL", "CASEFLOW_MAIL_FROM", "CASEFLOW_NOTIFY_API_KEY", "CASEFLOW_NOTIFY_TEMPLATE_ID",
+                 "CASEFLOW_NOTIFY_BASE_URL", "CASEFLOW_MAIL_LEASE_SECONDS")
+OIDC_SETTINGS = ("CASEFLOW_OIDC_ISSUER", "CASEFLOW_OIDC_CLIENT_ID", "CASEFLOW_OIDC_CLIENT_SECRET")
 csrf = CSRFProtect()
 migrate = Migrate()
 
@@ -53,9 +56,23 @@ def create_app(test_config: dict | None = None) -> Flask:
         # a sign-in ends after this long unused, and this long after it began (engine.accounts)
         CASEFLOW_SESSION_IDLE_MINUTES=int(os.environ.get("CASEFLOW_SESSION_IDLE_MINUTES", "30")),
         CASEFLOW_SESSION_MAX_HOURS=int(os.environ.get("CASEFLOW_SESSION_MAX_HOURS", "10")),
+        # notifications (engine/mail.py, engine/notifier.py): links in messages start with the base URL
+        CASEFLOW_BASE_URL=os.environ.get("CASEFLOW_BASE_URL", "http://127.0.0.1:5000"),
+        **{name: os.environ[name] for name in MAIL_SETTINGS if os.environ.get(name)},
+        # sign-in with the council's accounts (webforms/oidc.py); local passwords can be switched off
+        **{name: os.environ[name] for name in OIDC_SETTINGS if os.environ.get(name)},
+        CASEFLOW_LOCAL_PASSWORDS=os.environ.get("CASEFLOW_LOCAL_PASSWORDS", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
     )
     if test_config:
         app.config.update(test_config)
+    # behind N reverse proxies (the TLS one Secure cookies assume): the client's
+    # address and scheme come from their X-Forwarded-* headers, so sign-in
+    # throttling counts each person's address, not the proxy's
+    proxies = int(app.config.get("CASEFLOW_PROXY_COUNT", os.environ.get("CASEFLOW_PROXY_COUNT") or 0))
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if "SESSION_COOKIE_SECURE" not in (test_config or {}):
         app.config["SESSION_COOKIE_SECURE"] = _secure_cookies(app)
     _tune_engine(app)
@@ -71,7 +88,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import agenda, api, auth, cases, cli, dashboard, documents, errors, panel_booking, resource_panel, tasks
     from . import modeller, modeller_api  # noqa: F401 (modeller_api adds its routes to api.bp)
+    from . import case_register, cases_api  # noqa: F401 (the case register's pages and API routes)
     from . import account  # noqa: F401 (adds the person's own page to auth.bp)
+    from . import absences, notifications, oidc, people, procedures
+    from . import comments, task_assignment  # noqa: F401 (add comments, take, hand back and allocate to tasks.bp)
+    from . import record  # noqa: F401 (the decision record on cases.bp and api.bp)
+    from . import letter  # noqa: F401 (the family's letter on cases.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks.bp)
     app.register_blueprint(cases.bp)
@@ -81,6 +103,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(documents.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(modeller.bp)
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(absences.bp)
+    app.register_blueprint(people.bp)  # the people register (issue 14 §2)
+    app.register_blueprint(oidc.bp)
+    app.register_blueprint(procedures.bp)
+    oidc.register(app)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
     errors.register(app)
@@ -92,6 +120,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_access(app)
     cli.register(app)
     app.jinja_env.globals["service_name"] = app.config["SERVICE_NAME"]
+    app.jinja_env.globals["council_sign_in"] = oidc.configured(app)
+    app.jinja_env.globals["local_passwords"] = app.config["CASEFLOW_LOCAL_PASSWORDS"]
     from .formatting import register as register_filters
     register_filters(app)
     return app

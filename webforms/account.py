@@ -5,7 +5,7 @@ from engine import accounts, audit
 from engine.transaction import unit_of_work
 
 from .access import permission_required
-from .auth import bp
+from .auth import THROTTLED, bp, check_attempt
 
 LABEL_MAX = 80
 
@@ -24,10 +24,23 @@ def account():
 @bp.route("/account/tokens", methods=["POST"])
 @permission_required("account.manage")
 def issue_token():
+    """A token is as good as a sign-in for 90 days: the person's current
+    password is asked for again, and a wrong one counts as a failed sign-in."""
     label = request.form.get("label", "").strip()
+    errors = []
     if not label or len(label) > LABEL_MAX:
-        message = "Enter what the token is for" if not label else f"Use {LABEL_MAX} characters or fewer"
-        return _page(400, errors=[("label", message)], label=label)
+        errors.append(("label", f"Use {LABEL_MAX} characters or fewer" if label else "Enter what the token is for"))
+    password = request.form.get("password", "")
+    if not password:
+        errors.append(("password", "Enter your password"))
+    elif not errors:
+        outcome = check_attempt(g.user, g.user.username, password)
+        if outcome == "throttled":
+            return _page(429, errors=[("password", THROTTLED)], label=label)
+        if outcome == "wrong":
+            errors.append(("password", "The password is not right"))
+    if errors:
+        return _page(400, errors=errors, label=label)
     with unit_of_work():
         token, row = accounts.issue_token(g.user, label)
         audit.record("user.token_issued", g.user, detail={"token_id": row.id, "label": label})

@@ -1,12 +1,13 @@
 """JSON API under /api/v1, for client systems, with bearer-token authentication."""
 from flask import Blueprint, g, jsonify, request
 
-from engine import authz, queries, runtime, specs
+from engine import permissions, queries, reads, runtime, specs
 from engine.db import db
 from engine.models import MAX_ID, ProcessInstance, Task
 from engine.timeutil import from_db
 from engine.transaction import Conflict, unit_of_work
 
+from . import formfields
 from .access import permission_required, public
 from .openapi import OPENAPI
 
@@ -67,7 +68,7 @@ def instance_json(instance: ProcessInstance, with_data=True) -> dict:
     return body
 
 
-def _json_body() -> dict:
+def json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
@@ -88,7 +89,7 @@ def list_tasks():
 
 def _visible_task(task_id: str) -> Task:
     task = db.session.get(Task, task_id)
-    if task is None or not (authz.can_act_on(g.user, task) or authz.can_see_case(g.user, task.case)):
+    if task is None or not permissions.can(g.user, "task.read", task):
         raise ApiError(404, "There is no such task, or it is not yours to see.")
     return task
 
@@ -98,13 +99,16 @@ def _visible_task(task_id: str) -> Task:
 def read_task(task_id):
     task = _visible_task(task_id)
     schema, data = queries.task_form(task)
-    return jsonify({**task_json(queries.task_row(task.id)), "form_schema": schema, "data": data})
+    answer = jsonify({**task_json(queries.task_row(task.id)),
+                      "form_schema": formfields.served_schema(schema, data), "data": data})
+    reads.record(g.user, reads.TASK_VIEWED, task.case_id, f"task ‘{task.name}’ (API)")
+    return answer
 
 
 @bp.post("/tasks/<task_id>/complete")
 @permission_required("task.complete")
 def complete(task_id):
-    body = _json_body()
+    body = json_body()
     data = body.get("data")
     if not isinstance(data, dict):
         raise ApiError(400, "Send the form answers as an object in 'data'.")
@@ -132,7 +136,7 @@ def complete(task_id):
 @bp.post("/instances")
 @permission_required("instance.start")
 def start_instance():
-    body = _json_body()
+    body = json_body()
     process, case_id = body.get("process"), body.get("case_id")
     if not isinstance(process, str) or not isinstance(case_id, int) or isinstance(case_id, bool) \
             or not 0 < case_id <= MAX_ID:
@@ -164,4 +168,6 @@ def read_instance(instance_id):
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None or instance.case is None or queries.visible_case(g.user, instance.case_id) is None:
         raise ApiError(404, "There is no such process instance, or it is not yours to see.")
-    return jsonify(instance_json(instance))
+    answer = jsonify(instance_json(instance))
+    reads.record(g.user, reads.INSTANCE_VIEWED, instance.case_id, f"instance {instance.id} (API)")
+    return answer

@@ -48,9 +48,9 @@ def register(app):
 
     @app.cli.command("worker")
     @click.option("--interval", default=1.0, help="Seconds between looks for due timers")
-    @click.option("--once", is_flag=True, help="Fire what is due now, then stop")
+    @click.option("--once", is_flag=True, help="Fire due timers and deliver what is due now, then stop")
     def run_worker(interval, once):
-        """Fire due BPMN timers until stopped."""
+        """Fire due BPMN timers and deliver notifications until stopped."""
         import logging
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         worker.run(interval=interval, once=once)
@@ -89,6 +89,40 @@ def register(app):
             accounts.set_password(user, password)
             audit.record("user.password_set", None, detail={"username": username})
         click.echo(f"Password set for {username}; their sessions have ended.")
+
+    @app.cli.command("add-person")
+    @click.argument("username")
+    @click.option("--name", required=True)
+    @click.option("--post", required=True, help="e.g. 'System administrator' for the first one")
+    @click.option("--email", required=True)
+    @click.option("--unit", default="")
+    @click.option("--service", default="")
+    def add_person(username, name, post, email, unit, service):
+        """Add a person to the register (the first System administrator, say); they have no
+        password until `set-password`, or they sign in with the council's account."""
+        from engine import people
+        from engine.runtime import Invalid
+        try:
+            with unit_of_work():
+                people.add(None, {"username": username, "name": name, "post": post, "email": email,
+                                  "unit": unit, "service": service})
+        except Invalid as exc:
+            raise click.ClickException("; ".join(f"{e.field}: {e.message}" for e in exc.errors)) from exc
+        click.echo(f"{username} added as {post}.")
+
+    @app.cli.command("set-deputy")
+    @click.argument("username")
+    @click.argument("deputy", required=False)
+    def set_deputy(username, deputy):
+        """Name who covers a person's work when they are away and nobody else is named
+        (posts outside the case-decision chain); no DEPUTY clears it."""
+        with unit_of_work():
+            user, chosen = _user(username), (_user(deputy) if deputy else None)
+            if chosen is not None and chosen.id == user.id:
+                raise click.ClickException("A person cannot be their own deputy.")
+            user.deputy_id = chosen.id if chosen else None
+            audit.record("user.deputy_set", None, detail={"username": username, "deputy": deputy})
+        click.echo(f"{username}'s deputy: {deputy or 'none'}.")
 
     @app.cli.command("deactivate")
     @click.argument("username")

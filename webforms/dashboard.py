@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    stream_with_context, url_for)
 from sqlalchemy import select
 
-from engine import dashboard, permissions, queries, reads, repair, runtime, specs
+from engine import cover, dashboard, explain, migration, notifier, permissions, queries, reads, record, repair, runtime, specs
 from engine.db import db
 from engine.forms import FieldError
 from engine.models import MAX_ID, AuditEvent, ProcessDefinition, ProcessInstance, Task, Unit
@@ -176,7 +176,8 @@ def _common(scope: dashboard.Scope) -> dict:
 def dashboard_page():
     scope, r = _scope(), _rules()
     return render_template("dashboard.html", view="summary", summary=dashboard.summary(scope, r),
-                           chart=dashboard.chart(scope, r), rules=r, **_common(scope))
+                           chart=dashboard.chart(scope, r), rules=r, failing_mail=notifier.failing(g.user),
+                           **_common(scope))
 
 
 def _list_page(view: str, default_sort: str, sorts: tuple, page_of, csv_endpoint: str):
@@ -197,6 +198,16 @@ def _list_page(view: str, default_sort: str, sorts: tuple, page_of, csv_endpoint
 @permission_required("dashboard.view")
 def overdue():
     return _list_page("overdue", "due", dashboard.OVERDUE_SORTS, dashboard.overdue_page, "manage.overdue_csv")
+
+
+@bp.route("/no-one-can-act")
+@permission_required("dashboard.view")
+def nobody():
+    """Steps nobody can do today (issue 13 §3): no holder of the post in reach, or all away without cover."""
+    scope = _scope()
+    groups = cover.nobody_can_act(None if scope.everything else scope.service,
+                                  None if scope.everything else scope.unit_id)
+    return render_template("dashboard.html", view="nobody", groups=groups, rules=_rules(), **_common(scope))
 
 
 @bp.route("/stuck")
@@ -306,6 +317,9 @@ def _history(instance_id: int):
 
 def _changes(event: AuditEvent) -> list[tuple[str, str]]:
     """What an audit event changed, as (name, value) pairs to show."""
+    answered = record.event_answers(event)   # answers: questions and options in words, not codes
+    if answered is not None:
+        return answered
     detail = event.detail or {}
     data = detail.get("data") or detail.get("changes")
     if isinstance(data, dict):
@@ -335,9 +349,13 @@ def _instance_context(instance: ProcessInstance, errors=None, open_form=None, fo
     completed_by = {t.id: t for t in tasks if t.state == "completed"}
     steps_done = [(tid, name, completed_by.get(tid)) for tid, name in marks.steps_done]
     allowed = repair.can_repair(g.user, instance)
+    newer = migration.newer_version(instance) if allowed and instance.status == "error" else None
     return dict(
+        newer=newer, newer_refusal=migration.why_not_for_retry(instance, newer) if newer else None,
         instance=instance, definition=definition, tasks=tasks, open_tasks=open_tasks,
         diagram=diagram, history=_history(instance.id), changes=_changes,
+        # the diagram as text (issue 17 item 3): the same steps as the procedure's page, where it waits marked
+        steps=explain.steps(definition.bpmn_xml, instance.process_key), waiting_at=set(marks.current),
         data=json.dumps(_current_data(workflow), indent=2, ensure_ascii=False, default=str),
         may_repair=allowed,
         task_rights={t.id: repair.can_repair_task(g.user, t) for t in open_tasks},
@@ -398,11 +416,12 @@ def instance_action(instance_id, action):
 
     def act():
         if action == "retry":
-            changes = repair.parse_changes(form.get("changes"))
-            done = repair.retry(instance.id, g.user, changes, reason)
+            to_version, changes = repair.parse_retry(form.get("version"), form.get("changes"), reason)
+            done = repair.retry(instance.id, g.user, changes, reason, to_version)
+            on = f" on version {to_version}" if to_version is not None else ""
             if done.status == "error":
-                return f"The step failed again: {done.error}", "error"
-            return "The failed step was run again and the process has moved on.", "success"
+                return f"The step failed again{on}: {done.error}", "error"
+            return f"The failed step was run again{on} and the process has moved on.", "success"
         if action == "move-back":
             repair.move_back(instance.id, g.user, form.get("target", ""), reason)
             return "The process has gone back to the chosen step.", "success"

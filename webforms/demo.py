@@ -50,6 +50,8 @@ def seed() -> list[tuple[str, str, str]]:
         if post == posts.REFERRAL_MANAGER:
             unit = units["A&A Unit 1"]
         service = unit.service if unit else ("CIN" if scope == posts.SERVICE else None)
+        if scope == posts.AGENCY:
+            service = posts.AGENCIES[0]  # an agency's representative works for that agency
         people.append(User(username=slug(post), name=f"Demo {post}", password_hash=password,
                            post=post, service=service, unit=unit))
     people.append(User(username="csw-lac", name="Demo Consultant Social Worker (LAC)",
@@ -63,6 +65,11 @@ def seed() -> list[tuple[str, str, str]]:
     people.append(User(username="social-worker-lac", name="Demo Social Worker (LAC)",
                        password_hash=password, post=posts.SOCIAL_WORKER, service="LAC",
                        unit=units["LAC Unit 1"]))
+    for agency in ("Parenting Support Service", "Contact Service"):  # JARP's other agencies, for demos
+        people.append(User(username=slug(f"agency representative {agency}"), name=f"Demo {agency} representative",
+                           password_hash=password, post="Agency Representative", service=agency))
+    for person in people:  # issue 13: demo people are e-mailed at <sign-in name>@example.org
+        person.email = f"{person.username}@example.org"
     db.session.add_all(people)
     for reference, child, dob, unit_name in CASES:
         unit = units[unit_name]

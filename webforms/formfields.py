@@ -1,5 +1,6 @@
 """A task's JSON Schema as GOV.UK form fields, and a posted form back as data."""
 import math
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,6 +32,26 @@ def applies(rule: dict | list | None, context: dict) -> bool:
     if "not_in" in rule:
         return value not in rule["not_in"]
     return bool(value)
+
+
+def served_schema(schema: dict | None, context: dict) -> dict | None:
+    """The schema as this task asks it: questions and options whose x-when does
+    not hold for the task's data are left out, so an API client is offered
+    what the web form offers (a child in need's transfer: no "reject")."""
+    if not schema:
+        return schema
+    out = deepcopy(schema)
+    props = out.get("properties", {})
+    for name in [n for n, p in props.items() if not applies(p.get("x-when"), context)]:
+        del props[name]
+        if name in out.get("required", []):
+            out["required"] = [r for r in out["required"] if r != name]
+    for prop in props.values():
+        for node in (prop, prop.get("items") or {}):
+            for key in ("oneOf", "anyOf"):
+                if key in node:
+                    node[key] = [o for o in node[key] if applies(o.get("x-when"), context)]
+    return out
 
 
 def _choices(prop: dict, context: dict | None = None) -> list[tuple[str, str]]:

@@ -14,3 +14,15 @@ def whole_number(raw: str | None, high: int = MAX_ID) -> int | None:
         return None
     value = int(raw)
     return value if value <= high else None
+
+
+def date_from_parts(form, name: str):
+    """A real date from a GOV.UK date input (name-day, name-month, name-year), or None."""
+    from datetime import date
+    parts = [whole_number(form.get(f"{name}-{part}"), 9999) for part in ("day", "month", "year")]
+    if None in parts or not 1900 <= parts[2] <= 2100:
+        return None
+    try:
+        return date(parts[2], parts[1], parts[0])
+    except ValueError:
+        return None

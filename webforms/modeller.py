@@ -11,7 +11,7 @@ from flask import (
     Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for,
 )
 
-from engine import migration, modelling, permissions, queries, specs
+from engine import explain, migration, modelling, permissions, queries, specs
 from engine.transaction import Conflict, unit_of_work
 from processes import posts
 
@@ -20,13 +20,6 @@ from .formfields import fields_for
 from .inputs import whole_number
 
 bp = Blueprint("modeller", __name__, url_prefix="/processes")
-
-PROCESS_OWNER = "Process Owner"
-EDITORS = (PROCESS_OWNER,)
-# Directors may look at the definitions and their versions; only the
-# Process Owner changes them.
-VIEWERS = (PROCESS_OWNER, posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
-
 
 def _or_404(call, *args, **kwargs):
     try:
@@ -179,10 +172,12 @@ def save_draft(key):
 def validate(key):
     body = _json_body()
     try:
-        problems = modelling.check(_xml_of(body), key)
+        xml = _xml_of(body)
+        problems = modelling.check(xml, key)
     except modelling.ModellingError as exc:
         return _error(exc)
-    return jsonify({"ok": True, "problems": [p.as_json() for p in problems]})
+    return jsonify({"ok": True, "problems": [p.as_json() for p in problems],
+                    "warnings": [] if problems else explain.warnings(xml, key)})
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
@@ -230,6 +225,8 @@ def upload():
         as_draft = request.form.get("then") == "draft"
         if file is None or not file.filename:
             errors.append(("bpmn", "Select a .bpmn file"))
+        elif not as_draft and not permissions.can(g.user, "process.deploy"):
+            abort(403)  # uploading to deploy is deploying: the same permission as the Deploy button
         else:
             try:
                 with unit_of_work():
@@ -261,7 +258,7 @@ def upload():
 # ---------------------------------------------------------------- migration
 
 @bp.route("/<key>/migrate", methods=["GET", "POST"])
-@permission_required("process.edit")
+@permission_required("process.deploy")  # moving instances is deploying's other half (the API's too)
 def migrate(key):
     entry = _or_404(modelling.process, key)
     target = specs.current(key)

@@ -1,29 +1,18 @@
 """The process owner's operations under /api/v1/definitions (bearer token):
 list versions, read and save drafts, validate, deploy, migrate.  Routes are
 added to the API blueprint, so its token authentication and JSON errors
-apply.  Only the Process Owner post may use them."""
+apply; each declares its permission (process.edit, or process.deploy for
+deploying and migrating, as on the pages)."""
 from flask import g, jsonify, request
 
-from engine import migration, modelling, permissions, specs
+from engine import explain, migration, modelling, specs
 from engine.models import MAX_ID
 from engine.timeutil import from_db
 from engine.transaction import Conflict, unit_of_work
 
 from .access import permission_required
-from .api import ApiError, bp
+from .api import ApiError, bp, json_body
 from .modeller import save
-
-
-def _owner() -> None:
-    if not permissions.can(g.user, "process.edit"):
-        raise ApiError(403, "Only a Process Owner may read or change process definitions.")
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
 
 
 def _fail(exc: modelling.ModellingError):
@@ -42,7 +31,6 @@ def _version_json(v: dict) -> dict:
 @bp.get("/definitions")
 @permission_required("process.edit")
 def definitions():
-    _owner()
     return jsonify({"definitions": [{
         "process": p["key"], "name": p["name"], "current_version": p["current_version"],
         "draft": p["draft"].content_hash if p["draft"] else None,
@@ -54,7 +42,6 @@ def definitions():
 def read_draft(key):
     """The diagram an editor would open (the draft, else the current version)
     and the base hash to save it against."""
-    _owner()
     try:
         source = modelling.editor_source(key)
     except modelling.NotFound as exc:
@@ -66,8 +53,7 @@ def read_draft(key):
 @bp.post("/definitions/<key>/drafts")
 @permission_required("process.edit")
 def save_draft(key):
-    _owner()
-    body = _body()
+    body = json_body()
     xml = body.get("xml")
     if not isinstance(xml, str) or not xml.strip():
         raise ApiError(400, "Send the diagram as 'xml' and the hash you opened as 'base'.")
@@ -84,7 +70,6 @@ def save_draft(key):
 @permission_required("process.edit")
 def validate(key):
     """Problems with the posted diagram (or the saved draft, if none is sent)."""
-    _owner()
     body = request.get_json(silent=True) or {}
     xml = body.get("xml") if isinstance(body, dict) else None
     if xml is None:
@@ -98,15 +83,15 @@ def validate(key):
         problems = modelling.check(xml, key)
     except modelling.ModellingError as exc:
         raise _fail(exc) from exc
-    return jsonify({"valid": not problems, "problems": [p.as_json() for p in problems]})
+    return jsonify({"valid": not problems, "problems": [p.as_json() for p in problems],
+                    "warnings": [] if problems else explain.warnings(xml, key)})
 
 
 @bp.post("/definitions/<key>/deploy")
 @permission_required("process.deploy")
 def deploy(key):
     """Deploy the saved draft whose hash is 'base'."""
-    _owner()
-    body = _body()
+    body = json_body()
     try:
         with unit_of_work():
             deployed = modelling.deploy_draft(key, body.get("base") or "", g.user)
@@ -124,7 +109,6 @@ def deploy(key):
 def migrate(key):
     """?dry_run=1: which running instances can move to the current version,
     and why the others cannot.  Otherwise move the listed 'instances'."""
-    _owner()
     target = specs.current(key)
     if target is None:
         raise ApiError(404, f"There is no deployed process called {key}.")
@@ -132,7 +116,7 @@ def migrate(key):
         plan = migration.plan(key, target)
         return jsonify({"process": key, "to_version": target.version, "dry_run": True,
                         "instances": [m.as_json() for m in plan]})
-    body = _body()
+    body = json_body()
     ids = body.get("instances")
     if not isinstance(ids, list) or not all(
             isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids):

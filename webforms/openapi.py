@@ -139,8 +139,9 @@ OPENAPI["paths"].update({
         "parameters": [_PROCESS],
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "type": "object", "properties": {"xml": {"type": "string"}}}}}},
-        "responses": {"200": _resp("Problems, each tied to an element id", {"type": "object", "properties": {
-            "valid": {"type": "boolean"}, "problems": _PROBLEMS}}), **_OWNER_ONLY, **_ERRORS}}},
+        "responses": {"200": _resp("Problems, each tied to an element id; warnings (steps with no sentence "
+                                   "for the family) do not stop a deploy", {"type": "object", "properties": {
+            "valid": {"type": "boolean"}, "problems": _PROBLEMS, "warnings": _PROBLEMS}}), **_OWNER_ONLY, **_ERRORS}}},
     "/definitions/{process}/deploy": {"post": {
         "summary": "Deploy the saved draft as a new version: new instances start on it, running ones stay on theirs",
         "parameters": [_PROCESS],
@@ -190,3 +191,77 @@ OPENAPI["components"]["schemas"].update({
         "to_version": {"type": "integer"}, "can_move": {"type": "boolean"},
         "reason": {"type": ["string", "null"]}, "open_steps": {"type": "array", "items": {"type": "string"}}}},
 })
+
+
+# ---------------------------------------------------------------- the case register
+# webforms/cases_api.py: a case management system pushes its cases in (issue 14 §2).
+
+_CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_CASE_FIELDS = {
+    "reference": {"type": "string", "maxLength": 40, "examples": ["CIN-0042"]},
+    "child_name": {"type": "string", "maxLength": 120},
+    "date_of_birth": {"type": ["string", "null"], "format": "date"},
+    "expected_delivery_date": {"type": ["string", "null"], "format": "date",
+                               "description": "For an unborn child (pre-birth case)"},
+    "cp_status": {"type": "boolean", "description": "On a child protection plan"},
+    "lac_status": {"type": "boolean", "description": "Looked after"},
+    "in_court": {"type": "boolean", "description": "In care proceedings"},
+}
+_REFUSED = {"422": _resp("Not accepted: 'errors' names each field and what is wrong", _ERROR)}
+OPENAPI["paths"].update({
+    "/cases": {
+        "get": {"summary": "Cases within my reach, by exact reference or by text in the reference or child's name",
+                "parameters": [{"name": "reference", "in": "query", "schema": {"type": "string"}},
+                               {"name": "q", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": _resp("The cases", {"type": "object", "properties": {
+                    "cases": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}}}}),
+                    "401": _ERRORS["401"]}},
+        "post": {"summary": "Register a case in a unit within my reach",
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["reference", "child_name", "unit"], "properties": {
+                         **_CASE_FIELDS, "unit": {"type": "string", "description": "The unit's name"}}},
+                     "example": {"reference": "CIN-0042", "child_name": "Sam Taylor", "date_of_birth": "2015-06-01",
+                                 "unit": "CIN Unit 1", "cp_status": False}}}},
+                 "responses": {"201": _resp("Registered", {"$ref": "#/components/schemas/Case"}),
+                               "400": _resp("The body is not a JSON object", _ERROR),
+                               "403": _resp("Your post cannot register cases, or not in that unit", _ERROR),
+                               **_REFUSED, "401": _ERRORS["401"]}}},
+    "/cases/{case_id}": {
+        "get": {"summary": "A case (the read is recorded)", "parameters": [_CASE_ID],
+                "responses": {"200": _resp("The case", {"$ref": "#/components/schemas/Case"}), **_ERRORS}},
+        "patch": {"summary": "Change a case's name, dates or legal status (a move of unit is a transfer)",
+                  "parameters": [_CASE_ID],
+                  "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                      "type": "object", "properties": _CASE_FIELDS}, "example": {"cp_status": True}}}},
+                  "responses": {"200": _resp("Changed", {"$ref": "#/components/schemas/Case"}),
+                                "400": _resp("The body is not a JSON object", _ERROR),
+                                "403": _resp("Your post cannot change this case", _ERROR),
+                                **_REFUSED, **_ERRORS}}},
+})
+OPENAPI["components"]["schemas"]["Case"] = {"type": "object", "properties": {
+    "id": {"type": "integer"}, **_CASE_FIELDS, "service": {"type": "string"}, "unit": {"type": ["string", "null"]},
+    "closed_at": {"type": ["string", "null"], "format": "date-time"}}}
+
+
+# ---------------------------------------------------------------- the decision record (issue 14 §3)
+_QA = {"type": "array", "items": {"type": "object", "required": ["question", "answer"], "properties": {
+    "question": {"type": "string"}, "answer": {"type": "string"}}}}
+
+OPENAPI["paths"]["/cases/{case_id}/record"] = {"get": {
+    "summary": "The case's decision record: every decision in order, its answers in words, who, when, "
+               "any override and its reason, the child's views and the papers it rested on (audited as a read)",
+    "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+    "responses": {"200": _resp("The record", {"$ref": "#/components/schemas/DecisionRecord"}), **_ERRORS}}}
+OPENAPI["components"]["schemas"]["DecisionRecord"] = {
+    "type": "object", "required": ["case_id", "case_reference", "decisions"], "properties": {
+        "case_id": {"type": "integer"}, "case_reference": {"type": "string"}, "child_name": {"type": "string"},
+        "decisions": {"type": "array", "items": {"type": "object", "required": [
+            "at", "what", "decided_by", "answers", "child_views", "papers"], "properties": {
+            "at": {"type": "string", "format": "date-time"}, "what": {"type": "string"},
+            "process": {"type": ["string", "null"]}, "decided_by": {"type": "string"},
+            "on_behalf_of": {"type": ["string", "null"]}, "answers": _QA, "child_views": _QA,
+            "papers": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "label": {"type": "string"}}}},
+            "reason": {"type": ["string", "null"]},
+            "override": {"type": ["object", "null"], "properties": {
+                "rules": {"type": "array", "items": {"type": "string"}}, "reason": {"type": ["string", "null"]}}}}}}}}

@@ -62,6 +62,19 @@ CANCEL = {
                                      "x-widget": "textarea", "minLength": 1, "maxLength": 2000}},
     "required": ["cancel_reason"], "additionalProperties": False,
 }
+MOVE = {
+    "type": "object",
+    "properties": {
+        "new_date": {"type": "string", "format": "date", "title": "New Panel date",
+                     "description": "A working day: not a weekend or a bank holiday."},
+        "new_deadline": {"type": "string", "format": "date", "title": "New papers deadline",
+                         "description": "Papers are due by 17:00 on this day."},
+        "move_reason": {"type": "string", "title": "Why is the date moved?", "x-widget": "textarea",
+                        "minLength": 1, "maxLength": 2000,
+                        "description": "Recorded in the audit trail of every case booked for this date."},
+    },
+    "required": ["new_date", "new_deadline", "move_reason"], "additionalProperties": False,
+}
 REORDER = {
     "type": "object",
     "properties": {
@@ -166,6 +179,8 @@ def publish(slug):
 
 _STEP_LABELS = {
     "Task_court_outcome": "Held: waiting for the Court",
+    "Task_agree_late_booking": "Booked after the papers deadline: with the Panel Advisor",
+    "Task_sign_off_report": "Report with the Fostering Manager",
     "Task_send_papers": "Waiting for papers",
     "Task_late_papers": "Late papers: with the Panel Advisor",
     "Task_check_papers": "Papers with the Panel Advisor",
@@ -210,7 +225,8 @@ def _sitting_page(slug, row, *, errors=(), values=None, status=200):
         "panel_agenda.html", slug=slug, panel=panel, sitting=row, rules=rules,
         rows=_agenda_rows(row), reserve=reserve, errors=list(errors),
         advisor=g.user.post == PANEL_ADVISOR, manager=g.user.post == PANEL_MANAGER,
-        reorder_fields=fields_for(reorder_schema, values), cancel_fields=fields_for(CANCEL, values)), status
+        reorder_fields=fields_for(reorder_schema, values), cancel_fields=fields_for(CANCEL, values),
+        move_fields=fields_for(MOVE, values), today=clock.now().date()), status
 
 
 @bp.route(f"/{SLUG}/dates/<day>")
@@ -258,3 +274,26 @@ def cancel(slug, day):
     flash(f"The {row.panel} on {rules.long_date(row.sitting_on)} is cancelled.", "success")
     return redirect(url_for("panels.calendar", slug=slug, year=row.sitting_on.year))
 
+
+
+@bp.route(f"/{SLUG}/dates/<day>/move", methods=["POST"])
+@permission_required("panel.dates.manage")
+def move(slug, day):
+    """The Panel Manager moves a date to another working day; its cases go with it."""
+    row = _sitting_or_404(_panel(slug)["name"], day)
+    data, raw = parse_form(MOVE, request.form)
+    errors = validate(MOVE, data)
+    if not errors:
+        try:
+            with unit_of_work():
+                bookings.move_sitting(row, date.fromisoformat(data["new_date"]),
+                                      rules.resubmit_due(data["new_deadline"]), data["move_reason"], g.user)
+        except bookings.TimetableError as exc:
+            errors = [FieldError(e.field or "new_date", str(e)) for e in getattr(exc, "errors", [exc])]
+        except Conflict:
+            errors = [FieldError("new_date", "The date changed at the same moment; look again.")]
+    if errors:
+        return _sitting_page(slug, _sitting_or_404(_panel(slug)["name"], day), errors=errors, values=raw,
+                             status=400)
+    flash(f"The {row.panel} of {rules.long_date(day)} is now on {rules.long_date(data['new_date'])}.", "success")
+    return redirect(url_for("panels.sitting", slug=slug, day=data["new_date"]))

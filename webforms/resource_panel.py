@@ -20,15 +20,13 @@ from engine.db import db
 from engine.models import AgendaItem, PanelSitting, ProcessInstance
 from engine.timeutil import to_db
 from engine.transaction import Conflict, unit_of_work
-from processes import calendar, clock, posts
+from processes import calendar, clock
 from processes import resource_panel as rp
 
 from .access import permission_required
 
 bp = Blueprint("resource_panel", __name__)
 
-VIEW_POSTS = ("Panel Administrator", "Panel Manager", "Panel Chair",
-              posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR)
 # Panels §1: the Panel Administrator keeps the agenda (the Panel Manager runs the panels).
 EDIT_POSTS = ("Panel Administrator", "Panel Manager")
 WEEKS_SHOWN = 6       # sittings shown ahead, even with no cases yet
@@ -44,6 +42,7 @@ class Row:
     papers_due: object
     open_task: object
     can_move: bool
+    presenting: list = field(default_factory=list)
 
 
 @dataclass
@@ -86,7 +85,7 @@ def _row(item: AgendaItem, can_edit: bool) -> Row:
     sent = data.get("panel_papers")
     papers = sent.get("papers", []) if isinstance(sent, dict) else []
     running = item.instance.status == "running"
-    return Row(item=item, sought=data.get("sought_labels") or [], notes=notes, papers=papers,
+    return Row(presenting=rp.presenting_points(data.get("recommendation")), item=item, sought=data.get("sought_labels") or [], notes=notes, papers=papers,
                papers_due=None if isinstance(sent, dict) or not data.get("papers_due")
                else clock.as_london(data["papers_due"]),
                open_task=queries.open_task_for_instance(item.instance_id) if running else None,
@@ -278,18 +277,23 @@ def _cancel(day: date, reason: str, cancelled: set, actor) -> tuple[int, date]:
 # ---------------------------------------------------------------- on the case page
 
 def case_decisions(case_id: int) -> list[dict]:
-    """The Panel's final decisions on a case (approved by the Panel Chair),
-    newest first, with a permanency plan when one was approved."""
+    """The Panel's final decisions on a case (approved by its chair), and the
+    Assistant Director's on secure accommodation (never on the agenda), newest
+    first, with a permanency plan when one was approved."""
     items = db.session.scalars(select(AgendaItem).where(
         AgendaItem.meeting == rp.PANEL, AgendaItem.case_id == case_id)
         .order_by(AgendaItem.sitting.desc())).all()
+    listed = {item.instance_id for item in items}
+    unlisted = [i for i in db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.case_id == case_id, ProcessInstance.process_key == "resource_panel_referral")
+        .order_by(ProcessInstance.id.desc())).all() if i.id not in listed]
     out = []
-    for item in items:
-        data = queries.instance_data(item.instance)
+    for item in [*items, *unlisted]:
+        data = queries.instance_data(item if isinstance(item, ProcessInstance) else item.instance)
         final = data.get("final_decision")
         decisions = ([final] if isinstance(final, dict) else []) + list(reversed(data.get("deferrals") or []))
         for decision in decisions:
             plan = data.get("permanency_plan") if decision is final else None
             final_at = clock.as_london(decision["final_at"]) if decision.get("final_at") else None
             out.append(dict(decision, permanency_plan=plan, final_at=final_at))
-    return out
+    return sorted(out, key=lambda d: d["final_at"] or clock.now(), reverse=True)

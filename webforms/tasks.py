@@ -1,7 +1,7 @@
 """My tasks, and the form that completes one."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from engine import authz, queries, runtime
+from engine import permissions, queries, reads, record, runtime, specs
 from engine.db import db
 from engine.models import Task
 from engine.transaction import Conflict, unit_of_work
@@ -16,14 +16,17 @@ bp = Blueprint("tasks", __name__)
 @bp.route("/")
 @permission_required("task.list")
 def my_tasks():
-    return render_template("my_tasks.html", tasks=queries.open_tasks_for(g.user))
+    # a manager sees the decisions for their own post first; their team's work is the second tab
+    team_view = request.args.get("view") == "team" and queries.has_team(g.user)
+    return render_template("my_tasks.html", team_view=team_view, has_team=queries.has_team(g.user),
+                           tasks=queries.team_tasks(g.user) if team_view else queries.my_tasks(g.user))
 
 
 def _task_or_404(task_id: str) -> Task:
     task = db.session.get(Task, task_id)
     if task is None:
         abort(404)
-    if not (authz.can_act_on(g.user, task) or authz.can_see_case(g.user, task.case)):
+    if not permissions.can(g.user, "task.read", task):
         abort(404)  # another unit's task looks the same as no task at all
     return task
 
@@ -78,12 +81,24 @@ def task_page(task_id):
             flash(f"‘{task.name}’ is done.", "success")
             return redirect(url_for("cases.case_page", case_id=task.case_id)
                             if task.case_id else url_for("tasks.my_tasks"))
-    return render_template(
+    html = render_template(
         "task.html", task=task, schema=schema, fields=fields_for(schema, values, data, _option_lists(schema, task.case_id)),
-        summary=queries.summary(schema, data), errors=errors, problems=problems,
+        summary=queries.summary(schema, data, specs.loaded_by_id(task.instance.definition_id).forms),
+        errors=errors, problems=problems,
         can_override=can_override,
-        editable=task.state == "ready" and authz.can_act_on(g.user, task),
-        override_reason=request.form.get("override_reason", "")), status
+        editable=task.state == "ready" and permissions.can(g.user, "task.complete", task),
+        override_reason=request.form.get("override_reason", ""), answers=_answers_shown(task))
+    # the page shows the child's earlier answers: a read (issue 11 item 6), also when it comes back with errors
+    reads.record(g.user, reads.TASK_VIEWED, task.case_id, f"task ‘{task.name}’")
+    return html, status
+
+
+def _answers_shown(task: Task) -> list[tuple[str, str]]:
+    """A completed task's answers in words, for those who may see the case (issue 14 §3)."""
+    if task.state != "completed" or (
+            task.case is not None and not permissions.can(g.user, "case.record.view", task.case)):
+        return []
+    return record.task_answers(task)
 
 
 def _override_reason_missing():

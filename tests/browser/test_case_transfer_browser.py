@@ -5,13 +5,20 @@ route's conditions; the LAC Consultant Social Worker accepts; the case moves.
 The live server runs in this process, on the real clock: the dates are worked
 out from today (London), as the transfer rules do (Case Transfer §3)."""
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+from freezegun import freeze_time
 from playwright.sync_api import Page, expect
+
+from engine.db import db
+from engine.worker import fire_due_timers
 
 from processes import calendar, clock
 from processes.transfer import ROUTES
+from webforms import create_app
 from webforms.demo import DEMO_PASSWORD
+
+from ..integration.transfer_steps import CHILD_WISHES
 
 SCREENSHOT = "/tmp/caseflow-transfer.png"
 ROUTE = ROUTES["cin_permanence"]["label"]  # the form's title for the route is the same text
@@ -90,7 +97,7 @@ def done_banner(page: Page, task_name: str) -> None:
     expect(page.get_by_role("heading", name="There is a problem")).to_have_count(0)
 
 
-def test_cin_case_moves_to_lac_after_the_conditions_are_met_and_lac_accepts(browser_page):
+def test_cin_case_moves_to_lac_after_the_conditions_are_met_and_lac_accepts(browser_page, database_url):
     page = browser_page
     # London dates, as the server's rules see them: the request is today; the
     # transfer on the next working day (within 3 working days of the request);
@@ -122,6 +129,10 @@ def test_cin_case_moves_to_lac_after_the_conditions_are_met_and_lac_accepts(brow
         "radio", name="LAC Unit 1 (LAC)", exact=True).check()
     fill_date(page, "Proposed transfer date", transfer_date)
     page.get_by_label("Why should the case transfer now?").fill(REASON)
+    # the child's voice (issue 12 item 21)
+    question(page, "Was the child asked what they want to happen next?").get_by_role(
+        "radio", name="Yes", exact=True).check()
+    page.get_by_label("What does the child want to happen next?").fill(CHILD_WISHES)
     page.get_by_role("button", name="Submit", exact=True).click()
 
     # Back on the case page: the request is done and the conditions are waiting.
@@ -135,7 +146,7 @@ def test_cin_case_moves_to_lac_after_the_conditions_are_met_and_lac_accepts(brow
     expect(task_row).to_contain_text("Amira Khan")
     task_row.get_by_role("link", name="Record the transfer conditions").click()
     expect(page.get_by_role("heading", name="Record the transfer conditions", level=1)).to_be_visible()
-    check_facts(page, {"Sending unit": "CIN Unit 1", "Route": ROUTE, "Receiving service": "LAC",
+    check_facts(page, {"Sending unit": "CIN Unit 1", "Route": ROUTE, "Receiving service": "Looked After Children (LAC)",
                        "Receiving unit": "LAC Unit 1", "Reason for the transfer": REASON},
                 missing_facts)
 
@@ -183,20 +194,34 @@ def test_cin_case_moves_to_lac_after_the_conditions_are_met_and_lac_accepts(brow
     check_facts(page, {"Child": "Amira Khan", "Case reference": "CIN-0001",
                        "Sending unit": "CIN Unit 1", "Route": ROUTE, "Receiving unit": "LAC Unit 1",
                        "Reason for the transfer": REASON,
-                       "Notes from the sending unit": NOTES}, missing_facts)
+                       "Notes from the sending unit": NOTES,
+                       "What the child wants to happen next": CHILD_WISHES}, missing_facts)
     question(page, "What does your unit decide?").get_by_role(
         "radio", name="Accept the case", exact=True).check()
     page.get_by_role("button", name="Submit", exact=True).click()
 
-    # The case is now LAC's, and the audit trail says why.
+    # Accepted: CIN holds the case until its point of transfer, and both units see when it moves.
     expect(page.get_by_role("heading", name="Amira Khan", level=1)).to_be_visible()
     done_banner(page, "Accept the transfer")
+    expect(summary_value(page, "Service")).to_have_text("CIN")
+    expect(page.locator("#pending-transfer")).to_contain_text(
+        f"This case moves to LAC Unit 1 (LAC) on {transfer_date.day} {transfer_date:%B %Y} 17:00")
+
+    # The timer worker runs just after 17:00 on the transfer date: the case moves.
+    with freeze_time(datetime.combine(transfer_date, time(17, 1), tzinfo=clock.LONDON)):
+        worker_app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "browser-test"})
+        with worker_app.app_context():
+            assert fire_due_timers() == 1
+            db.session.remove()
+    open_case(page, "CIN-0001", "Amira Khan")
+
+    # The case is now LAC's, and the audit trail says why.
     expect(summary_value(page, "Service")).to_have_text("LAC")
     expect(summary_value(page, "Unit")).to_have_text("LAC Unit 1")
     audit = page.locator("#audit")
     moved = audit.get_by_role("row").filter(has_text="Case transferred")
     expect(moved).to_have_count(1)
-    expect(moved).to_contain_text("Demo Consultant Social Worker (LAC)")
+    expect(moved).to_contain_text("caseflow (system)")   # moved by the timer at the point of transfer
     expect(moved).to_contain_text(f"{ROUTE}, accepted by the receiving unit: {REASON}")
     expect(page.locator("#processes").get_by_role("row").filter(has_text="Case transfer")) \
         .to_contain_text("Complete")

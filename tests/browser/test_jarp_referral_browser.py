@@ -76,6 +76,7 @@ def test_social_worker_refers_a_case_and_the_coordinator_sees_it_on_the_agenda(b
         "Select an answer for ‘Does the family have a Tier 3 case-holding social worker?’",
         "Enter ‘Summary of the assessment’",
         "Select an answer for ‘Which services are you requesting?’",
+        "Select an answer for ‘Was the child asked what they want to happen next?’",
     ])
     # each question repeats its message next to it
     for legend, message in [
@@ -110,6 +111,9 @@ def test_social_worker_refers_a_case_and_the_coordinator_sees_it_on_the_agenda(b
     page.get_by_label("How many hours a week?").fill("3.5")
     page.get_by_label("What outcomes do you expect from the services?").fill(
         "Parents manage conflict without police call-outs.")
+    question(page, "Was the child asked what they want to happen next?") \
+        .get_by_role("radio", name="Yes", exact=True).check()
+    page.get_by_label("What does the child want to happen next?").fill("To stay at home.")
     expect(page.get_by_role("radio", name="Referral to the weekly JARP meeting")).to_be_checked()
     expect(criteria.get_by_role("checkbox", checked=True)).to_have_count(3)
     page.screenshot(path=SCREENSHOT, full_page=True)
@@ -135,8 +139,17 @@ def test_social_worker_refers_a_case_and_the_coordinator_sees_it_on_the_agenda(b
     expect(page.get_by_role("heading", name=re.compile(r"^Tuesday \d{1,2} \w+ \d{4}$"))).to_be_visible()
     agenda_row = page.get_by_role("row").filter(has_text="CIN-0001 Amira Khan")
     expect(agenda_row).to_have_count(1)
-    # Case, Priority, Score, Notes, Status: 3 + 2 + 1 points is priority 3 (Appendix B)
+    # Case, Priority, Score, Summary, Notes, Status: 3 + 2 + 1 points is priority 3 (Appendix B)
     cells = agenda_row.get_by_role("cell")
     expect(cells.nth(1)).to_have_text("P3")
     expect(cells.nth(2)).to_have_text("6")
+    expect(cells.nth(3)).to_contain_text("What the child wants to happen next: To stay at home.")
     expect(agenda_row.get_by_role("link", name="Record decision")).to_be_visible()
+
+    # An agency's representative reads the same agenda the same day (Appendix A step 2).
+    sign_out(page)
+    sign_in(page, "agency-representative", "Demo Agency Representative, Agency Representative")
+    page.get_by_role("navigation").get_by_role("link", name="JARP agenda").click()
+    agenda_row = page.get_by_role("row").filter(has_text="CIN-0001 Amira Khan")
+    expect(agenda_row.get_by_role("cell").nth(3)).to_contain_text("Core assessment shows escalating conflict")
+    expect(agenda_row.get_by_role("link", name="Record decision")).to_have_count(0)

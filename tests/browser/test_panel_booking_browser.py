@@ -61,6 +61,7 @@ def test_a_booking_goes_from_the_form_to_the_panel_agenda(browser_page):
         "Select an answer for ‘Which Panel date?’",
         "Select an answer for ‘Is the case in court proceedings?’",
         "Enter ‘Why is the case coming to Panel?’",
+        "Select an answer for ‘Was the child asked what they want to happen next?’",
     ])
     question(page, "Which Panel, and what kind of case?").get_by_role(
         "radio", name="Adoption Panel: Matching (adoption)").check()
@@ -71,6 +72,9 @@ def test_a_booking_goes_from_the_form_to_the_panel_agenda(browser_page):
     when.get_by_label("Year").fill(str(year))
     question(page, "Is the case in court proceedings?").get_by_role("radio", name="No", exact=True).check()
     page.get_by_label("Why is the case coming to Panel?").fill("Match with approved adopters, the Smiths.")
+    question(page, "Was the child asked what they want to happen next?").get_by_role(
+        "radio", name="Yes", exact=True).check()
+    page.get_by_label("What does the child want to happen next?").fill("To live with the Smiths and keep her name.")
     page.get_by_role("button", name="Submit", exact=True).click()
     expect(page.get_by_role("heading", name="Amira Khan", level=1)).to_be_visible()
     expect(page.get_by_role("alert").filter(has_text="‘Book the case onto a Panel’ is done.")).to_be_visible()

@@ -1,12 +1,16 @@
-"""The Panel Chair approves a Children's Resource Panel decision sheet in a real
-browser (Panels §1: 'decision later approved electronically by the Panel Chair').
-The referral is brought to the Chair through the web forms beforehand."""
+"""The Panel's chair, the Assistant Director, approves a Children's Resource Panel
+decision sheet in a real browser (Panels §1: 'decision later approved electronically
+by the Panel Chair'; the AD chairs). The referral is brought to the chair through
+the web forms beforehand."""
 import re
+from datetime import datetime
+
+from freezegun import freeze_time
 
 from playwright.sync_api import Page, expect
 
 from ..integration.resource_panel_steps import (
-    ADMIN, APPROVE, HOS, complete, sheet, to_panel,
+    ADMIN, APPROVE, HOS, complete, data_of, sheet, to_panel,
 )
 from .test_jarp_referral_browser import looks_like_a_govuk_button, question, sign_in, sign_out
 
@@ -18,12 +22,14 @@ def test_panel_chair_checks_and_approves_the_decision_sheet(browser_page: Page, 
     # the Panel Administrator has recorded the decision sheet.
     to_panel(client, app, ["s20_planned"])
     complete(client, HOS, app, "Task_hos_decision", APPROVE)
-    complete(client, ADMIN, app, "Task_decision_sheet",
-             sheet(["s20_planned", "permanency_plan"], ["s20", "plan"]))
+    sitting = datetime.fromisoformat(data_of(app)["panel"]["starts_at"])
+    with freeze_time(sitting):           # recorded at the sitting (issue 12 item 8)
+        complete(client, ADMIN, app, "Task_decision_sheet",
+                 sheet(["s20_planned", "permanency_plan"], ["s20", "plan"]))
     page = browser_page
 
-    # The Chair finds the decision sheet among their tasks.
-    sign_in(page, "panel-chair", "Demo Panel Chair, Panel Chair")
+    # The chair, the Assistant Director, finds the decision sheet among their tasks.
+    sign_in(page, "assistant-director", "Demo Assistant Director, Assistant Director")
     row = page.get_by_role("row").filter(has_text="CIN-0001")
     row.get_by_role("link", name="Approve the Panel's decision sheet").click()
     expect(page.get_by_role("heading", name="Approve the Panel's decision sheet", level=1)).to_be_visible()

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from engine.db import db
 from engine.models import Case, Task
 
-from ..conftest import sign_in
+from ..conftest import page, sign_in
 
 STANDARD_REFERRAL = {
     "referral_route": "standard",
@@ -16,6 +16,8 @@ STANDARD_REFERRAL = {
     "duration_weeks": "12",
     "hours_per_week": "3.5",
     "expected_outcomes": "Parents manage conflict without police call-outs.",
+    "child_asked": "yes",
+    "child_wishes": "Amira wants to stay at home and for the shouting to stop.",
 }
 # 3 + 2 + 1 points (Appendix B)
 STANDARD_POINTS = 6
@@ -58,17 +60,31 @@ def referral_by_social_worker(client, app, form=None, reference="CIN-0001"):
 ALLOCATE_TIER3 = {
     "outcome": "allocate", "tier": "tier3",
     "services": ["family_therapy", "parenting_programme"],
-    "agencies": "Child and Family Consultation Service; Parenting Team",
+    "agencies": ["Child and Family Consultation Service", "Parenting Support Service"],
     "rationale": "Meets threshold; P3 within capacity this week.",
 }
 CARRY_OVER = {"outcome": "carry_over", "rationale": "Meeting ran out of time."}
 AGENCY_ALLOCATION = {
-    "agency": "Child and Family Consultation Service",
     "services_allocated": ["family_therapy"],
     "worker_name": "Jo Bloggs",
     "start_date-day": "7", "start_date-month": "12", "start_date-year": "2026",
 }
 PAPERS_SENT = {"papers_sent_to_agencies": "yes"}
+# the demo representatives of the two agencies ALLOCATE_TIER3 names
+CFCS_REP, PARENTING_REP = "agency-representative", "agency-representative-parenting-support-service"
+
+
+def allocate_everywhere(client, app, reference="CIN-0001"):
+    """Each agency's representative records their allocation in their own task."""
+    for username in (CFCS_REP, PARENTING_REP):
+        sign_in(client, username)
+        tasks = page(client.get("/")).select("#my-tasks tbody tr a")
+        client.post("/sign-out")
+        assert len(tasks) == 1, f"{username} sees {len(tasks)} tasks"
+        sign_in(client, username)
+        response = client.post(tasks[0]["href"], data=AGENCY_ALLOCATION)
+        client.post("/sign-out")
+        assert response.status_code == 302, response.text
 
 
 def complete_as(client, username, app, element_id, form, reference="CIN-0001"):

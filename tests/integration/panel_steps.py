@@ -16,6 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Frozen "now" for booking: the 2027 timetable is published, its first dates ahead.
 BOOKING_DAY = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
 FEB, MAR, APR = date(2027, 2, 3), date(2027, 3, 3), date(2027, 4, 7)   # first Wednesdays
+CHILD_WISHES = "To stay with the carers she knows and see her brother every month."
 
 
 def london(*args):
@@ -45,7 +46,8 @@ def add_cases(app, count, unit="CIN Unit 1", prefix="PAN"):
 
 def booking_form(case_type="adoption_best_interests", when="date", day=FEB, in_court=False, **extra):
     form = {"case_type": case_type, "when": when, "in_court": "yes" if in_court else "no",
-            "summary": "The plan is permanence; the Panel is asked to recommend it."}
+            "summary": "The plan is permanence; the Panel is asked to recommend it.",
+            "child_asked": "yes", "child_wishes": CHILD_WISHES}
     if when == "date":
         form.update({"sitting_date-day": str(day.day), "sitting_date-month": str(day.month),
                      "sitting_date-year": str(day.year)})

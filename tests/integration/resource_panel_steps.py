@@ -24,8 +24,12 @@ GM = "group-manager"
 HOS = "head-of-service"
 HFS = "head-of-family-support"
 ADMIN = "panel-administrator"
-CHAIR = "panel-chair"
+# Panels §1: the Assistant Director chairs the Panel (the Deputy Director in their absence).
 AD = "assistant-director"
+DD = "deputy-director"
+CHAIR = AD
+MEMBER_HOS = "head-of-service"   # the demo Head of Service is CIN's, a member of the Panel
+LAWYER = "principal-lawyer"
 
 
 def london(*args) -> datetime:
@@ -75,7 +79,8 @@ def upload_papers(client, app, kinds, reference="CIN-0001") -> list[str]:
 def recommendation(sought, *, urgency="standard", family_support="used", evidence=None) -> dict:
     form = {"urgency": urgency, "sought": list(sought),
             "presenting_reason": "Escalating neglect; the child was found alone overnight.",
-            "plan": "Accommodate with local foster carers while the assessment completes."}
+            "plan": "Accommodate with local foster carers while the assessment completes.",
+            **PRESENTING}
     if urgency == "emergency":
         form["emergency_reason"] = "The child cannot safely stay at home tonight."
     else:
@@ -85,6 +90,18 @@ def recommendation(sought, *, urgency="standard", family_support="used", evidenc
         if family_support == "used":
             form["family_support_evidence"] = evidence or []
     return form
+
+
+# Guidance for Presenting Cases (Panels §1) and the child's voice (issue 12 items 10 and 21).
+PRESENTING = {
+    "child_asked": "yes",
+    "child_wishes": "To stay at school with her friends and see her mum at weekends.",
+    "relatives_contacted": "yes",
+    "relatives_response": "Maternal aunt asked and declined; grandfather too unwell. No one else known.",
+    "parents_views": "Mother agrees to accommodation; father not in contact.",
+    "legal_advice_taken": "yes",
+    "legal_advice": "Threshold is met; section 20 with the mother's consent is the least intrusive option.",
+}
 
 
 def start_referral(client, app, reference="CIN-0001") -> str:
@@ -150,7 +167,8 @@ def sheet(approved, sections, outcome="approved", refer_to_jarp="no") -> dict:
     return {"outcome": outcome, "approved": list(approved), "sections": list(sections),
             "rationale": "All alternatives were explored; the risk at home is too high.",
             "conditions": "None", "actions": "CSW to find a local placement by Friday.",
-            "refer_to_jarp": refer_to_jarp}
+            "refer_to_jarp": refer_to_jarp, "child_asked": "yes",
+            "child_wishes": "She told the Panel she wants to stay at her school."}
 
 
 def instance(app, process_key="resource_panel_referral", reference="CIN-0001") -> ProcessInstance:

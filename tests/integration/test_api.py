@@ -9,7 +9,7 @@ from engine.db import db
 from engine.models import User
 from engine.transaction import unit_of_work
 from processes.clock import LONDON
-from webforms.auth import issue_token
+from engine.accounts import issue_token
 
 from .jarp_steps import case_id
 
@@ -20,6 +20,7 @@ REFERRAL = {
     "assessment_summary": "Assessment shows risk of familial breakdown.",
     "services_requested": ["family_therapy"], "duration_weeks": 8, "hours_per_week": 2,
     "expected_outcomes": "Family stays together safely.",
+    "child_asked": True, "child_wishes": "To stay together.",
 }
 
 
@@ -27,7 +28,7 @@ def token(app, username):
     with app.app_context():
         with unit_of_work():
             user = db.session.scalar(select(User).filter_by(username=username))
-            return issue_token(user)
+            return issue_token(user)[0]
 
 
 def auth(t):

@@ -2,12 +2,14 @@
 page where they are issued (shown once) and revoked (issue 11, item 3)."""
 from datetime import timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
 from engine import accounts
 from engine.db import db
 from engine.models import ApiToken, AuditEvent
 from engine.transaction import unit_of_work
+from webforms import demo
 
 from ..conftest import error_summary, page, sign_in, text
 
@@ -21,7 +23,7 @@ def test_issue_a_token_on_the_account_page_use_it_and_revoke_it(app, client):
     home = page(client.get("/"))
     assert home.select_one(".caseflow-who a")["href"] == "/account"
     assert "You have no API tokens" in text(client.get("/account"))
-    issued = client.post("/account/tokens", data={"label": "Nightly export"})
+    issued = client.post("/account/tokens", data={"label": "Nightly export", "password": demo.DEMO_PASSWORD})
     assert issued.status_code == 200
     token = page(issued).select_one("#new-token code").get_text(strip=True)
     assert _api(client.application.test_client(), token).status_code == 200
@@ -39,11 +41,51 @@ def test_issue_a_token_on_the_account_page_use_it_and_revoke_it(app, client):
     assert actions[-2:] == ["user.token_issued", "user.token_revoked"]
 
 
-def test_a_token_needs_a_label(client):
+def test_a_token_needs_a_label_and_the_password(client):
     sign_in(client, "social-worker")
     response = client.post("/account/tokens", data={"label": " "})
     assert response.status_code == 400
-    assert error_summary(response) == ["Enter what the token is for"]
+    assert error_summary(response) == ["Enter what the token is for", "Enter your password"]
+
+
+def test_a_wrong_password_issues_no_token_and_counts_as_a_failed_sign_in(app, client):
+    sign_in(client, "social-worker")
+    for _ in range(5):
+        response = client.post("/account/tokens", data={"label": "Nightly export", "password": "guess"})
+        assert response.status_code == 400
+        assert error_summary(response) == ["The password is not right"]
+        assert page(response).select_one("#label")["value"] == "Nightly export"   # kept
+        assert page(response).select_one("#new-token") is None
+    # five wrong: the name is locked, for the token form and for signing in
+    refused = client.post("/account/tokens", data={"label": "Nightly export", "password": demo.DEMO_PASSWORD})
+    assert refused.status_code == 429
+    assert error_summary(refused) == ["Too many sign-in attempts. Wait 15 minutes, then try again."]
+    assert app.test_client().post("/sign-in", data={"username": "social-worker",
+                                                    "password": demo.DEMO_PASSWORD}).status_code == 429
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+        failed = db.session.scalars(select(AuditEvent).filter_by(action="user.sign_in_failed")).all()
+    assert len(failed) == 5 and failed[0].actor_name == "Demo Social Worker"
+
+
+@pytest.mark.parametrize("command, why", [(["set-password", "social-worker"], "password_changed"),
+                                          (["deactivate", "social-worker"], "deactivated")])
+def test_a_new_password_or_deactivation_revokes_every_token(app, client, runner, command, why):
+    tokens = [runner.invoke(args=["issue-token", "social-worker"]).output.strip() for _ in range(2)]
+    other = runner.invoke(args=["issue-token", "group-manager"]).output.strip()
+    assert all(_api(client, t).status_code == 200 for t in tokens)
+    result = runner.invoke(args=command, input="new-secret-1\nnew-secret-1\n")
+    assert result.exit_code == 0, result.output
+    assert [_api(client, t).status_code for t in tokens] == [401, 401]
+    assert _api(client, other).status_code == 200
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).filter_by(action="user.tokens_revoked")).one()
+    assert event.detail["username"] == "social-worker" and event.detail["why"] == why
+    assert len(event.detail["token_ids"]) == 2
+    if why == "password_changed":   # signed in again with the new password, the revoked ones stay revoked
+        sign_in_as = client.post("/sign-in", data={"username": "social-worker", "password": "new-secret-1"})
+        assert sign_in_as.status_code == 302
+        assert "Revoked" in page(client.get("/account")).select_one("#tokens tbody tr").get_text()
 
 
 def test_a_person_cannot_revoke_someone_elses_token(app, client, runner):

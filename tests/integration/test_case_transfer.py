@@ -8,7 +8,7 @@ transfer date is Thursday 5 November and the joint visit Monday 2 November.
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -33,6 +33,7 @@ DUE_AT = london(2026, 11, 6, 17, 0)                # Friday, 3 working days late
 TRANSFER_DATE = date(2026, 11, 5)                  # Thursday
 JOINT_VISIT = date(2026, 11, 2)                    # Monday, 3 days before the transfer
 OVERRIDE_REASON = "Discussed with both units: the child's circumstances justify it."
+MOVES_AT = london(2026, 11, 5, 17, 0)              # the point of transfer: 17:00 on the transfer date
 
 
 # ------------------------------------------------------------------ helpers
@@ -42,6 +43,15 @@ def extra_people(app):
     add_person(app, "csw-cwd", CSW, unit="CWD Unit 1")
     add_person(app, "csw-lc", CSW, unit="Leaving Care Unit 1")
     add_person(app, "csw-rr", CSW, unit="Rapid Response Unit 1")
+    add_person(app, "gm-lc", posts.GROUP_MANAGER, service="Leaving Care")
+
+
+def both_group_managers_agree(client, app, r):
+    """§3.2: the two Group Managers' own tasks for a 15-16 year old straight to Leaving Care."""
+    if transfer.needs_gm_agreement(r.route):
+        agree = {"agree": "yes", "rationale": "Right for this young person now."}
+        complete_as(client, "group-manager", app, "Task_gm_agree_sending", agree, r.reference)
+        complete_as(client, "gm-lc", app, "Task_gm_agree_receiving", agree, r.reference)
 
 
 def conditions_form(facts: dict) -> dict:
@@ -61,7 +71,9 @@ def conditions_form(facts: dict) -> dict:
 
 def question_names(response) -> set[str]:
     """The answers a task page's form asks for (a date's three boxes count once)."""
-    form = page(response).select_one("main form")
+    # the task's own form (the page may also carry forms to take or allocate the task, or comment)
+    form = next((f for f in page(response).select("main form")
+                 if any(b.get_text(strip=True) == "Submit" for b in f.select("button"))), None)
     assert form is not None, "the task page has no form"
     names = {re.sub(r"-(day|month|year)$", "", el["name"])
              for el in form.select("input[name], textarea[name], select[name]")
@@ -102,6 +114,12 @@ def fire_timers(app) -> int:
         fired = fire_due_timers()
         db.session.remove()
     return fired
+
+
+def reach_point_of_transfer(app, at=MOVES_AT):
+    """The timer worker runs just after the point of transfer: the accepted transfer moves the case."""
+    with freeze_time(at + timedelta(minutes=1)):
+        assert fire_timers(app) == 1
 
 
 def data_of(app, instance_id) -> dict:
@@ -166,8 +184,7 @@ ROUTES = {
         "cin_leaving_care_early", "CIN-0002", "consultant-social-worker", "Leaving Care",
         "Leaving Care Unit 1", "csw-lc",
         {"joint_visit_date": JOINT_VISIT, "in_court": False, "permanency_plan": "fostering_panel",
-         "permanency_plan_date": date(2026, 10, 20), "date_of_birth": date(2011, 7, 19),  # 15
-         "both_gms_agree": True}),
+         "permanency_plan_date": date(2026, 10, 20), "date_of_birth": date(2011, 7, 19)}),  # 15
     "lac_leaving_care": Route(
         "lac_leaving_care", "LAC-0001", "csw-lac", "Leaving Care", "Leaving Care Unit 1", "csw-lc",
         {"joint_visit_date": JOINT_VISIT, "date_of_birth": date(2009, 5, 30),             # 17
@@ -253,6 +270,7 @@ def test_every_route_end_to_end_over_http(client, app, route):
     with freeze_time(r.now):
         request_route(client, app, r)
         complete_as(client, r.sender, app, "Task_transfer_conditions", conditions_form(r.good), r.reference)
+        both_group_managers_agree(client, app, r)
         if r.receiver is None:                     # to another local authority: nobody here accepts
             assert open_task(app, "Task_receiving_decision", r.reference) is None
         else:
@@ -263,6 +281,10 @@ def test_every_route_end_to_end_over_http(client, app, route):
             assert case_row(app, r.reference) == before       # nothing moves before acceptance
             complete_as(client, r.receiver, app, "Task_receiving_decision", {"decision": "accept"},
                         r.reference)
+    if r.receiver is not None and route not in transfer.IMMEDIATE:
+        assert case_row(app, r.reference) == before       # pending until the point of transfer
+        assert transfer_instances(app, r.reference)[0].status == "running"
+        reach_point_of_transfer(app)
     instance = transfer_instances(app, r.reference)[0]
     assert instance.status == "complete"
     moved = audit_events(app, r.reference, "case.transferred")
@@ -285,6 +307,7 @@ def test_completed_transfer_moves_the_case_to_the_new_unit_and_out_of_the_old_on
     request_route(client, app, r)
     complete_as(client, r.sender, app, "Task_transfer_conditions", conditions_form(r.good), r.reference)
     complete_as(client, "csw-lac", app, "Task_receiving_decision", {"decision": "accept"}, r.reference)
+    reach_point_of_transfer(app)
 
     assert case_row(app, "CIN-0001") == {"service": "LAC", "unit": "LAC Unit 1"}
     response = case_page(client, app, "csw-lac", "CIN-0001")
@@ -295,8 +318,18 @@ def test_completed_transfer_moves_the_case_to_the_new_unit_and_out_of_the_old_on
     assert "Case transferred" in trail
     assert "The case has reached its point of transfer." in trail       # the reason, in the trail
     assert case_page(client, app, "social-worker-lac", "CIN-0001").status_code == 200
+    # issue 12 item 6: the sending unit is told where the case went and when, not a bare 404;
+    # nothing else of the child's record is shown to it
     for old_unit in ("social-worker", "consultant-social-worker"):
-        assert case_page(client, app, old_unit, "CIN-0001").status_code == 404, old_unit
+        response = case_page(client, app, old_unit, "CIN-0001")
+        assert response.status_code == 200, old_unit
+        assert page(response).h1.get_text(strip=True) == "This case has been transferred"
+        moved = summary_rows(response)
+        assert moved["Transferred to"] == "LAC Unit 1 (LAC)"
+        assert moved["Transferred on"] == "5 November 2026 17:01"
+        assert "Date of birth" not in moved and "Case transferred" not in text(response)
+    # someone who never held the case still gets a plain 404
+    assert case_page(client, app, "csw-aa", "CIN-0001").status_code == 404
     with app.app_context():
         assert db.session.scalars(select(ProcessInstance)).one().status == "complete"
 
@@ -403,6 +436,7 @@ def test_receiving_unit_is_chosen_by_the_receiving_service_group_manager(client,
     [decision] = task_rows(app, "CIN-0001", "Task_receiving_decision")
     assert (decision["post"], decision["service"], decision["unit"]) == (CSW, "LAC", "LAC Unit 1")
     complete_as(client, "csw-lac", app, "Task_receiving_decision", {"decision": "accept"}, "CIN-0001")
+    reach_point_of_transfer(app)
     assert case_row(app, "CIN-0001") == {"service": "LAC", "unit": "LAC Unit 1"}
 
 
@@ -445,9 +479,10 @@ def test_receiving_unit_sees_the_request_and_conditions_on_its_task(client, app)
     assert facts["Notes from the sending unit"] == "Carers are expecting the new worker."
 
 
-@freeze_time(REQUESTED_AT)
-def test_receiving_unit_may_reject_on_other_routes_and_the_case_stays(client, app):
-    r = ROUTES["cin_permanence"]
+REFUSAL = "The plan is not approved yet."
+
+
+def _refuse(client, app, r):
     request_route(client, app, r)
     complete_as(client, r.sender, app, "Task_transfer_conditions", conditions_form(r.good), r.reference)
     task = open_task(app, "Task_receiving_decision", r.reference)
@@ -457,12 +492,54 @@ def test_receiving_unit_may_reject_on_other_routes_and_the_case_stays(client, ap
     response = client.post(f"/tasks/{task.id}", data={"decision": "reject"})
     assert response.status_code == 400
     assert "Enter ‘Reasons’" in error_summary(response)
-    response = client.post(f"/tasks/{task.id}", data={"decision": "reject",
-                                                     "reason": "The plan is not approved yet."})
+    response = client.post(f"/tasks/{task.id}", data={"decision": "reject", "reason": REFUSAL})
     assert response.status_code == 302
-    assert transfer_instances(app, "CIN-0001")[0].status == "complete"
+    client.post("/sign-out")
+
+
+@freeze_time(REQUESTED_AT)
+def test_a_refusal_goes_back_to_the_sending_csw_who_may_accept_it_and_the_case_stays(client, app):
+    r = ROUTES["cin_permanence"]
+    _refuse(client, app, r)
+    # not a silent end: the sending CSW is told, with the reasons, in a task of their own
+    assert transfer_instances(app, "CIN-0001")[0].status == "running"
+    [row] = task_rows(app, "CIN-0001", "Task_respond_refusal")
+    assert (row["post"], row["unit"], row["due_at"]) == (CSW, "CIN Unit 1", as_db(DUE_AT))
+    assert any("Respond to the refusal" in t for t in my_task_rows(client, "consultant-social-worker"))
+    assert not any("Respond to the refusal" in t for t in my_task_rows(client, "csw-lac"))
+    task = open_task(app, "Task_respond_refusal", "CIN-0001")
+    sign_in(client, "consultant-social-worker")
+    response = client.get(f"/tasks/{task.id}")
+    assert summary_rows(response)["Receiving unit's reasons for refusing"] == REFUSAL
+    response = client.post(f"/tasks/{task.id}", data={"response": "accept_refusal"})
+    assert response.status_code == 400
+    assert "Enter ‘Your reasons’" in error_summary(response)
+    client.post("/sign-out")
+    complete_as(client, "consultant-social-worker", app, "Task_respond_refusal",
+                {"response": "accept_refusal", "notes": "Agreed: we wait for the panel."}, "CIN-0001")
+    [instance] = transfer_instances(app, "CIN-0001")
+    assert instance.status == "complete"
+    assert instance.summary == f"Case transfer: refused: {REFUSAL}"     # ends "refused", with the reason
     assert case_row(app, "CIN-0001") == {"service": "CIN", "unit": "CIN Unit 1"}
     assert audit_events(app, "CIN-0001", "case.transferred") == []
+    done = {e.element_name: e.detail["data"] for e in audit_events(app, "CIN-0001", "task.completed")}
+    assert done["Accept the transfer"] == {"decision": "reject", "reason": REFUSAL}
+    assert done["Respond to the refusal"]["response"] == "accept_refusal"
+
+
+@freeze_time(REQUESTED_AT)
+def test_a_disputed_refusal_goes_to_the_two_csws_face_to_face(client, app):
+    r = ROUTES["cin_permanence"]
+    _refuse(client, app, r)
+    complete_as(client, "consultant-social-worker", app, "Task_respond_refusal",
+                {"response": "dispute", "notes": "The plan was approved on 20 October."}, "CIN-0001")
+    task = open_task(app, "Task_resolve_disagreement", "CIN-0001")
+    assert task is not None and (task.post, task.service) == (CSW, "CIN")
+    complete_as(client, "consultant-social-worker", app, "Task_resolve_disagreement", meeting(False),
+                r.reference)
+    # unresolved: both Group Managers, each in their own task (§4)
+    assert open_task(app, "Task_gm_decision", r.reference) is not None
+    assert open_task(app, "Task_gm_decision_receiving", r.reference) is not None
 
 
 @freeze_time(REQUESTED_AT)
@@ -544,7 +621,7 @@ RULES = {
     "CWD: child protection factors": Rule(
         "aa_cwd", {"child_protection_factors": True},
         "There are child protection factors: a Consultant Social Worker in CIN takes case "
-        "responsibility (CWD may work jointly by agreement between Group Managers)."),
+        "responsibility (CWD may work jointly by agreement between Group Managers); name the CIN unit."),
     "CIN to LAC: no permanency plan": Rule(
         "cin_permanence", {"permanency_plan": None},
         "A case not in court needs its permanency plan approved at the Fostering or Adoption Panel "
@@ -553,9 +630,10 @@ RULES = {
         "cin_permanence", {"permanency_plan_date": date(2026, 11, 12)},
         "The transfer cannot come before the panel approval on 12 November "
         "(the transfer date is 5 November)."),
-    "CIN straight to Leaving Care: both Group Managers agree": Rule(
-        "cin_leaving_care_early", {"both_gms_agree": False},
-        "Both Group Managers (CIN and Leaving Care) must agree to a transfer straight to Leaving Care."),
+    "CIN straight to Leaving Care: after the panel approval": Rule(
+        "cin_leaving_care_early", {"permanency_plan_date": date(2026, 11, 12)},
+        "The transfer cannot come before the panel approval on 12 November "
+        "(the transfer date is 5 November)."),
     "LAC to Leaving Care: before the 16th birthday": Rule(
         "lac_leaving_care", {"date_of_birth": date(2009, 5, 30), "joint_visit_date": date(2025, 3, 4)},
         "A young person moves from LAC to Leaving Care on or after their 16th birthday "
@@ -623,7 +701,9 @@ def test_route_rule_is_refused_in_plain_words_and_the_deciding_post_may_override
     assert "Rule overridden: Record the transfer conditions" in trail
     assert OVERRIDE_REASON in trail
     # the transfer went on
-    if r.receiver:
+    if transfer.needs_gm_agreement(r.route):
+        assert open_task(app, "Task_gm_agree_sending", r.reference) is not None
+    elif r.receiver:
         assert open_task(app, "Task_receiving_decision", r.reference) is not None
 
 
@@ -634,7 +714,7 @@ def test_a_csw_cannot_override_what_the_group_managers_decide(client, app):
     r = ROUTES["cin_leaving_care_early"]
     prepare(app, r)
     request_route(client, app, r)
-    facts = conditions_form(dict(r.good, both_gms_agree=False))
+    facts = conditions_form(dict(r.good, permanency_plan_date=date(2026, 11, 12)))   # after the transfer
     response, _ = submit(client, "consultant-social-worker", app, "Task_transfer_conditions",
                          dict(facts, override="yes", override_reason="The Group Managers said so by phone."),
                          "CIN-0002")
@@ -717,6 +797,7 @@ def test_missing_information_supplied_within_24_hours_returns_to_the_receiving_u
     client.post("/sign-out")
     with freeze_time(london(2026, 11, 4, 10, 0)):
         complete_as(client, "csw-lac", app, "Task_receiving_decision", {"decision": "accept"}, r.reference)
+    reach_point_of_transfer(app)
     assert case_row(app, r.reference) == {"service": "LAC", "unit": "LAC Unit 1"}
     with app.app_context():
         assert db.session.scalar(select(Timer).where(Timer.fired_at.is_(None))) is None
@@ -754,6 +835,7 @@ def test_missing_information_not_supplied_in_24_hours_the_transfer_goes_on_and_t
         facts = summary_rows(response)
         client.post("/sign-out")
         complete_as(client, "csw-lac", app, "Task_receiving_decision", {"decision": "accept"}, r.reference)
+    reach_point_of_transfer(app)
     assert case_row(app, r.reference) == {"service": "LAC", "unit": "LAC Unit 1"}
     [moved] = audit_events(app, r.reference, "case.transferred")
     assert moved.reason.endswith(f"Proceeded without: {MISSING} (Case Transfer §2.3).")
@@ -795,6 +877,7 @@ def test_disagreement_resolved_face_to_face_lets_the_transfer_go_ahead(client, a
     complete_as(client, "consultant-social-worker", app, "Task_resolve_disagreement",
                 meeting(True, "proceed"), r.reference)
     assert open_task(app, "Task_gm_decision", r.reference) is None
+    reach_point_of_transfer(app)
     assert case_row(app, r.reference) == {"service": "LAC", "unit": "LAC Unit 1"}
     [moved] = audit_events(app, r.reference, "case.transferred")
     assert "agreed face to face by the two Consultant Social Workers" in moved.reason
@@ -829,41 +912,60 @@ def test_disagreement_must_be_met_face_to_face_unless_a_group_manager_overrides(
     assert event.reason == "Receiving CSW off sick; agreed by phone."
 
 
-@freeze_time(REQUESTED_AT)
-def test_unresolved_disagreement_goes_to_the_group_manager_whose_decision_moves_the_case(client, app):
-    r = ROUTES["cin_permanence"]
+def gm_view(decision, rationale="Discussed with the other Group Manager."):
+    return {"decision": decision, "rationale": rationale}
+
+
+def _to_group_managers(client, app, r):
     _disagree(client, app, r)
     complete_as(client, "consultant-social-worker", app, "Task_resolve_disagreement", meeting(False),
                 r.reference)
-    task = open_task(app, "Task_gm_decision", r.reference)
-    assert (task.post, task.service, task.unit_id) == (posts.GROUP_MANAGER, "CIN", None)
-    assert task.due_at == as_db(DUE_AT)
-    assert any("Group Managers decide" in row for row in my_task_rows(client, "group-manager"))
+
+
+@freeze_time(REQUESTED_AT)
+def test_unresolved_disagreement_goes_to_both_group_managers_each_for_their_own_service(client, app):
+    r = ROUTES["cin_permanence"]
+    _to_group_managers(client, app, r)
+    sending = open_task(app, "Task_gm_decision", r.reference)
+    receiving = open_task(app, "Task_gm_decision_receiving", r.reference)
+    assert (sending.post, sending.service, sending.unit_id) == (posts.GROUP_MANAGER, "CIN", None)
+    assert (receiving.post, receiving.service, receiving.unit_id) == (posts.GROUP_MANAGER, "LAC", None)
+    assert sending.due_at == receiving.due_at == as_db(DUE_AT)
+    mine = my_task_rows(client, "group-manager")
+    assert any("sending service" in t for t in mine) and not any("receiving service" in t for t in mine)
+    assert any("receiving service" in t for t in my_task_rows(client, "group-manager-lac"))
+    assert not any("sending service" in t for t in my_task_rows(client, "group-manager-lac"))
     assert not any("Group Managers decide" in row for row in my_task_rows(client, "consultant-social-worker"))
-    decision = {"decision": "proceed", "receiving_gm_agreed": "yes",
-                "rationale": "The panel approved the plan; LAC takes the case."}
-    response, _ = submit(client, "consultant-social-worker", app, "Task_gm_decision", decision, r.reference)
+    # each Group Manager only their own service's task
+    response, _ = submit(client, "group-manager", app, "Task_gm_decision_receiving", gm_view("proceed"),
+                         r.reference)
+    assert response.status_code in (403, 404)
+    response, _ = submit(client, "consultant-social-worker", app, "Task_gm_decision", gm_view("proceed"),
+                         r.reference)
     assert response.status_code == 403
-    complete_as(client, "group-manager", app, "Task_gm_decision", decision, r.reference)
+    complete_as(client, "group-manager", app, "Task_gm_decision",
+                gm_view("proceed", "The panel approved the plan; LAC takes the case."), r.reference)
+    assert transfer_instances(app, r.reference)[0].status == "running"   # not final until both agree
+    complete_as(client, "group-manager-lac", app, "Task_gm_decision_receiving",
+                gm_view("proceed", "Agreed: LAC takes the case."), r.reference)
+    reach_point_of_transfer(app)
     assert case_row(app, r.reference) == {"service": "LAC", "unit": "LAC Unit 1"}
     [moved] = audit_events(app, r.reference, "case.transferred")
-    assert "decided by the Group Managers" in moved.reason
-    [done] = [e for e in audit_events(app, r.reference, "task.completed")
-              if e.element_name == "Group Managers decide"]
-    assert done.actor_name == "Demo Group Manager"
-    assert done.detail["data"] == {"decision": "proceed", "receiving_gm_agreed": True,
-                                   "rationale": "The panel approved the plan; LAC takes the case."}
+    assert "decided by both Group Managers" in moved.reason
+    done = {e.element_name: (e.actor_name, e.detail["data"])
+            for e in audit_events(app, r.reference, "task.completed")}
+    assert done["Group Managers decide: sending service"] == (
+        "Demo Group Manager", gm_view("proceed", "The panel approved the plan; LAC takes the case."))
+    assert done["Group Managers decide: receiving service"][1] == gm_view("proceed", "Agreed: LAC takes the case.")
 
 
 @freeze_time(REQUESTED_AT)
-def test_group_managers_decision_that_the_case_stays_is_final(client, app):
+def test_both_group_managers_deciding_the_case_stays_is_final(client, app):
     r = ROUTES["cin_permanence"]
-    _disagree(client, app, r)
-    complete_as(client, "consultant-social-worker", app, "Task_resolve_disagreement", meeting(False),
+    _to_group_managers(client, app, r)
+    complete_as(client, "group-manager", app, "Task_gm_decision", gm_view("do_not_proceed"), r.reference)
+    complete_as(client, "group-manager-lac", app, "Task_gm_decision_receiving", gm_view("do_not_proceed"),
                 r.reference)
-    complete_as(client, "group-manager", app, "Task_gm_decision",
-                {"decision": "do_not_proceed", "receiving_gm_agreed": "yes",
-                 "rationale": "The Final Hearing is next week; transfer then."}, r.reference)
     [instance] = transfer_instances(app, r.reference)
     assert instance.status == "complete"
     with app.app_context():
@@ -871,28 +973,35 @@ def test_group_managers_decision_that_the_case_stays_is_final(client, app):
     assert case_row(app, r.reference) == {"service": "CIN", "unit": "CIN Unit 1"}
     assert audit_events(app, r.reference, "case.transferred") == []
     trail = text(case_page(client, app, "group-manager", r.reference))
-    assert "Task completed: Group Managers decide" in trail
+    assert "Task completed: Group Managers decide: sending service" in trail
 
 
 @freeze_time(REQUESTED_AT)
-def test_transfer_against_the_receiving_group_manager_needs_a_head_of_service(client, app):
+def test_group_managers_who_differ_leave_it_to_a_head_of_service(client, app):
     r = ROUTES["cin_permanence"]
-    _disagree(client, app, r)
-    complete_as(client, "consultant-social-worker", app, "Task_resolve_disagreement", meeting(False),
-                r.reference)
-    decision = {"decision": "proceed", "receiving_gm_agreed": "no", "rationale": "CIN cannot hold it."}
-    response, _ = submit(client, "group-manager", app, "Task_gm_decision", decision, r.reference)
-    assert response.status_code == 400
-    assert error_summary(response) == [
-        "Both Group Managers must agree the transfer (Case Transfer §4); without the receiving Group "
-        "Manager it goes to a Head of Service."]
-    assert page(response).select_one("textarea[name=override_reason]") is None
-    complete_as(client, "head-of-service", app, "Task_gm_decision",
-                dict(decision, override="yes", override_reason="Head of Service decision after review."),
-                r.reference)
+    _to_group_managers(client, app, r)
+    complete_as(client, "group-manager", app, "Task_gm_decision", gm_view("proceed"), r.reference)
+    complete_as(client, "group-manager-lac", app, "Task_gm_decision_receiving",
+                gm_view("do_not_proceed", "LAC cannot hold it before the Final Hearing."), r.reference)
+    task = open_task(app, "Task_hos_decision", r.reference)
+    assert (task.post, task.service) == (posts.HEAD_OF_SERVICE, "CIN")
+    sign_in(client, "head-of-service")
+    facts = summary_rows(client.get(f"/tasks/{task.id}"))
+    client.post("/sign-out")
+    assert facts["Receiving Group Manager's reasons"] == "LAC cannot hold it before the Final Hearing."
+    assert facts["Sending Group Manager's decision"] == "The transfer goes ahead"
+    response, _ = submit(client, "group-manager", app, "Task_hos_decision",
+                         gm_view("proceed", "I decide."), r.reference)
+    assert response.status_code == 403
+    complete_as(client, "head-of-service", app, "Task_hos_decision",
+                gm_view("proceed", "Head of Service decision after review."), r.reference)
+    reach_point_of_transfer(app)
     assert case_row(app, r.reference) == {"service": "LAC", "unit": "LAC Unit 1"}
-    [event] = audit_events(app, r.reference, "rule.overridden")
-    assert event.actor_name == "Demo Head of Service"
+    [moved] = audit_events(app, r.reference, "case.transferred")
+    assert "decided by the Head of Service" in moved.reason
+    [done] = [e for e in audit_events(app, r.reference, "task.completed")
+              if e.element_name == "Head of Service decides the transfer"]
+    assert done.actor_name == "Demo Head of Service"
 
 
 # ------------------------------------------------------------------ Rapid Response
@@ -924,7 +1033,8 @@ def test_into_rapid_response_starts_the_four_month_review(client, app):
                    for row in my_task_rows(client, "csw-rr"))
         # to LAC only with a permanency plan approved by the Children's Resource Panel (§3.4)
         response, _ = submit(client, "csw-rr", app, "Task_rr_decide",
-                             {"outcome": "transfer_lac", "child_at_home": "no",
+                             {"outcome": "transfer_lac", "child_at_home": "no", "child_asked": "no",
+                     "child_not_asked_reason": "Too upset to talk about it today.",
                               "resource_panel_plan": "no", "notes": "Not safe at home."}, "CIN-0001")
         assert response.status_code == 400
         assert error_summary(response) == [
@@ -932,7 +1042,8 @@ def test_into_rapid_response_starts_the_four_month_review(client, app):
             "the Children's Resource Panel (Case Transfer §3.4)."]
         assert page(response).select_one("textarea[name=override_reason]") is None
         complete_as(client, "csw-rr", app, "Task_rr_decide",
-                    {"outcome": "transfer_cin", "child_at_home": "no",
+                    {"outcome": "transfer_cin", "child_at_home": "no", "child_asked": "no",
+                     "child_not_asked_reason": "Too upset to talk about it today.",
                      "notes": "Conflict unresolved; child with grandparents."}, "CIN-0001")
     # a new transfer out of Rapid Response waits for the unit to request it
     instances = transfer_instances(app, "CIN-0001")
@@ -940,6 +1051,35 @@ def test_into_rapid_response_starts_the_four_month_review(client, app):
     request = open_task(app, "Task_request_transfer", "CIN-0001")
     assert request is not None
     assert task_rows(app, "CIN-0001", "Task_request_transfer")[-1]["unit"] == "Rapid Response Unit 1"
+    # the child's voice recorded at the Rapid Response decision (issue 12 item 21) is on the request
+    sign_in(client, "csw-rr")
+    facts = summary_rows(client.get(f"/tasks/{request.id}"))
+    client.post("/sign-out")
+    assert facts["Why the child was not asked"] == "Too upset to talk about it today."
+
+
+def test_the_rapid_response_decision_asks_for_the_childs_wishes(client, app):
+    r = ROUTES["into_rapid_response"]
+    prepare(app, r)
+    with freeze_time(REQUESTED_AT):
+        request_route(client, app, r)
+        complete_as(client, r.sender, app, "Task_transfer_conditions", conditions_form(r.good), r.reference)
+        complete_as(client, "csw-rr", app, "Task_receiving_decision", {"decision": "accept"}, r.reference)
+    with freeze_time(london(2027, 3, 3, 9, 1)):
+        assert fire_timers(app) == 1
+        decision = {"outcome": "continue", "notes": "Good progress; two more months."}
+        response, _ = submit(client, "csw-rr", app, "Task_rr_decide", decision, "CIN-0001")
+        assert response.status_code == 400
+        assert "Select an answer for ‘Was the child asked what they want to happen next?’" in error_summary(response)
+        response, _ = submit(client, "csw-rr", app, "Task_rr_decide", dict(decision, child_asked="yes"), "CIN-0001")
+        assert error_summary(response) == ["Enter ‘What does the child want to happen next?’"]
+        complete_as(client, "csw-rr", app, "Task_rr_decide",
+                    dict(decision, child_asked="yes", child_wishes="To stay at home with mum."), "CIN-0001")
+        # deciding again, the worker sees what the child said last time
+        task = open_task(app, "Task_rr_decide", "CIN-0001")
+        sign_in(client, "csw-rr")
+        facts = summary_rows(client.get(f"/tasks/{task.id}"))
+    assert facts["What the child wants to happen next"] == "To stay at home with mum."
 
 
 # ------------------------------------------------------------------ other local authorities
@@ -972,6 +1112,7 @@ def test_acceptance_from_another_local_authority(client, app):
                 {"other_authority": "Kent County Council"}, "OLA-0001")
     complete_as(client, "consultant-social-worker", app, "Task_receiving_decision", {"decision": "accept"},
                 "OLA-0001")
+    reach_point_of_transfer(app)
     assert case_row(app, "OLA-0001") == {"service": "CIN", "unit": "CIN Unit 1"}
     response = case_page(client, app, "social-worker", "OLA-0001")
     assert response.status_code == 200
@@ -983,7 +1124,8 @@ def test_acceptance_from_another_local_authority(client, app):
 BAD_REQUESTS = {
     "nothing": ({}, ["Select an answer for ‘Which kind of transfer is this?’",
                      "Select an answer for ‘Which service will take the case?’",
-                     "Enter ‘Proposed transfer date’", "Enter ‘Why should the case transfer now?’"]),
+                     "Enter ‘Proposed transfer date’", "Enter ‘Why should the case transfer now?’",
+                     "Select an answer for ‘Was the child asked what they want to happen next?’"]),
     "not a real date": (
         {**request_form("cin_permanence", "LAC", None), **{"transfer_date-day": "31",
                                                            "transfer_date-month": "2",
@@ -1057,3 +1199,217 @@ def test_a_case_is_never_in_two_transfers_at_once(client, app):
     assert first.status_code == 302 and "/tasks/" in first.location
     second = client.post(f"/cases/{case_id(app)}/start/case_transfer", follow_redirects=True)
     assert "A transfer of this case is already under way" in text(second)
+
+
+# ------------------------------------------------------------------ the point of transfer (issue 12 item 1)
+
+COURT_REQUESTED_AT = london(2026, 12, 1, 10, 0)     # Tuesday 1 December
+FIRST_HEARING = date(2027, 1, 20)
+
+
+def _court_case_accepted(client, app, hearing=FIRST_HEARING):
+    r = ROUTES["aa_cin_court"]
+    with freeze_time(COURT_REQUESTED_AT):
+        request_route(client, app, r, transfer_date=hearing)
+        complete_as(client, r.sender, app, "Task_transfer_conditions",
+                    conditions_form(dict(r.good, first_hearing_date=hearing)), r.reference)
+    with freeze_time(london(2026, 12, 2, 11, 0)):
+        complete_as(client, "consultant-social-worker", app, "Task_receiving_decision",
+                    {"decision": "accept"}, r.reference)
+    return r
+
+
+def test_a_court_case_moves_at_its_first_hearing_not_on_acceptance(client, app):
+    r = _court_case_accepted(client, app)
+    moves = london(2027, 1, 20, 17, 0)
+    # accepted within the 3 working days, but the sending unit holds the case until the First Hearing
+    assert case_row(app, r.reference) == {"service": "A&A", "unit": "A&A Unit 1"}
+    [instance] = transfer_instances(app, r.reference)
+    assert (instance.status, instance.due_at) == ("running", as_db(moves))     # the deadline follows the route
+    [pending] = task_rows(app, r.reference, "Task_transfer_pending")
+    assert (pending["post"], pending["unit"], pending["due_at"]) == (CSW, "A&A Unit 1", as_db(moves))
+    with app.app_context():
+        [timer] = db.session.scalars(select(Timer).where(Timer.instance_id == instance.id,
+                                                         Timer.fired_at.is_(None))).all()
+        assert (timer.element_id, timer.fire_at) == ("Timer_transfer_point", as_db(moves))
+    with freeze_time(london(2026, 12, 10, 9, 0)):   # past the 3 working days: nothing is overdue
+        rows = my_task_rows(client, "csw-aa")
+        assert any("Pending transfer" in row for row in rows) and not any("Overdue" in row for row in rows)
+        # both units see the pending transfer and its date on the case page
+        for username in ("csw-aa", "consultant-social-worker", "social-worker"):
+            response = case_page(client, app, username, r.reference)
+            assert response.status_code == 200, username
+            shown = page(response).select_one("#pending-transfer").get_text(" ", strip=True)
+            assert "CIN Unit 1 (CIN) on 20 January 2027 17:00" in shown, username
+            assert "Until then A&A Unit 1 (A&A) holds the case" in shown
+        assert case_page(client, app, "csw-lac", r.reference).status_code == 404   # not a party to it
+    with freeze_time(london(2027, 1, 20, 16, 59)):
+        assert fire_timers(app) == 0
+    assert case_row(app, r.reference)["unit"] == "A&A Unit 1"
+    with freeze_time(london(2027, 1, 20, 17, 1)):
+        assert fire_timers(app) == 1
+    assert case_row(app, r.reference) == {"service": "CIN", "unit": "CIN Unit 1"}
+    assert transfer_instances(app, r.reference)[0].status == "complete"
+    assert task_rows(app, r.reference, "Task_transfer_pending")[0]["state"] == "cancelled"
+    response = case_page(client, app, "consultant-social-worker", r.reference)
+    assert page(response).select_one("#pending-transfer") is None
+    with app.app_context():
+        case = db.session.scalar(select(Case).filter_by(reference=r.reference))
+        assert (case.pending_unit_id, case.pending_at) == (None, None)
+
+
+def test_a_changed_hearing_date_moves_the_timer_and_is_audited(client, app):
+    r = _court_case_accepted(client, app)
+    with freeze_time(london(2027, 1, 11, 10, 0)):
+        # a date in the past is refused, the answers kept
+        response, _ = submit(client, "csw-aa", app, "Task_transfer_pending",
+                             {**date_fields("new_date", date(2027, 1, 8)), "reason": "Adjourned."}, r.reference)
+        assert response.status_code == 400
+        assert error_summary(response) == [
+            "The new date (8 January 2027) is in the past: enter today (11 January 2027) or a later date."]
+        assert page(response).select_one("textarea[name=reason]").get_text() == "Adjourned."
+        complete_as(client, "csw-aa", app, "Task_transfer_pending",
+                    {**date_fields("new_date", date(2027, 1, 27)), "reason": "The court adjourned the hearing."},
+                    r.reference)
+    moves = london(2027, 1, 27, 17, 0)
+    [instance] = transfer_instances(app, r.reference)
+    assert instance.due_at == as_db(moves)
+    with app.app_context():
+        timers = {(t.fire_at, t.outcome) for t in db.session.scalars(
+            select(Timer).where(Timer.instance_id == instance.id))}
+    assert timers == {(as_db(london(2027, 1, 20, 17, 0)), "cancelled"), (as_db(moves), None)}
+    [change] = [e for e in audit_events(app, r.reference, "task.completed")
+                if e.element_name == "Pending transfer: change the date if it moves"]
+    assert change.detail["data"] == {"new_date": "2027-01-27", "reason": "The court adjourned the hearing."}
+    assert data_of(app, instance.id)["conditions"]["first_hearing_date"] == "2027-01-27"
+    [pending] = [t for t in task_rows(app, r.reference, "Task_transfer_pending") if t["state"] == "ready"]
+    assert pending["due_at"] == as_db(moves)
+    shown = page(case_page(client, app, "consultant-social-worker", r.reference)).select_one("#pending-transfer")
+    assert "27 January 2027 17:00" in shown.get_text(" ", strip=True)
+    with freeze_time(london(2027, 1, 20, 17, 1)):
+        assert fire_timers(app) == 0
+    assert case_row(app, r.reference)["unit"] == "A&A Unit 1"
+    with freeze_time(london(2027, 1, 27, 17, 1)):
+        assert fire_timers(app) == 1
+    assert case_row(app, r.reference) == {"service": "CIN", "unit": "CIN Unit 1"}
+
+
+# ------------------------------------------------------------------ the request (issue 12 items 5, 21)
+
+@freeze_time(REQUESTED_AT)
+def test_a_proposed_transfer_date_before_the_request_is_refused_at_the_request(client, app):
+    sign_in(client, "consultant-social-worker")
+    url = start_transfer(client, app, "CIN-0001")
+    form = request_form("cin_permanence", "LAC", date(2026, 11, 2), receiving_unit="LAC Unit 1",
+                        reason="Plan approved at the Fostering Panel.")
+    response = client.post(url, data=form)
+    assert response.status_code == 400
+    assert error_summary(response) == [
+        "The proposed transfer date (2 November 2026) is before the request (3 November 2026): "
+        "enter today or a later date (Case Transfer §3)."]
+    # the answers are kept to correct
+    form_page = page(response)
+    assert form_page.select_one("textarea[name=reason]").get_text() == "Plan approved at the Fostering Panel."
+    assert form_page.select_one("input[name=route][value=cin_permanence]").has_attr("checked")
+    assert form_page.select_one("input[name=transfer_date-day]")["value"] == "2"
+    assert open_task(app, "Task_transfer_conditions", "CIN-0001") is None
+    response = client.post(url, data=dict(form, **date_fields("transfer_date", TRANSFER_DATE)))
+    assert response.status_code == 302
+    assert open_task(app, "Task_transfer_conditions", "CIN-0001") is not None
+
+
+@freeze_time(REQUESTED_AT)
+def test_the_request_records_the_childs_wishes_and_the_receiving_unit_sees_them(client, app):
+    sign_in(client, "consultant-social-worker")
+    url = start_transfer(client, app, "CIN-0001")
+    form = request_form("cin_permanence", "LAC", TRANSFER_DATE, receiving_unit="LAC Unit 1")
+    del form["child_wishes"]
+    response = client.post(url, data=form)
+    assert response.status_code == 400
+    assert error_summary(response) == ["Enter ‘What does the child want to happen next?’"]
+    response = client.post(url, data=dict(form, child_asked="no"))
+    assert error_summary(response) == ["Enter ‘Why could the child not be asked?’"]
+    response = client.post(url, data=dict(form, child_asked="no", child_not_asked_reason="   "))
+    assert response.status_code == 400
+    complete = client.post(url, data=dict(form, child_asked="no",
+                                          child_not_asked_reason="A baby: too young to be asked."))
+    assert complete.status_code == 302
+    client.post("/sign-out")
+    r = ROUTES["cin_permanence"]
+    complete_as(client, r.sender, app, "Task_transfer_conditions", conditions_form(r.good), r.reference)
+    task = open_task(app, "Task_receiving_decision", r.reference)
+    sign_in(client, "csw-lac")
+    facts = summary_rows(client.get(f"/tasks/{task.id}"))
+    assert facts["Why the child was not asked"] == "A baby: too young to be asked."
+    assert "What the child wants to happen next" not in facts
+
+
+# ------------------------------------------------------------------ the API offers what the form offers (item 2)
+
+@freeze_time(REQUESTED_AT)
+def test_the_api_form_schema_offers_no_reject_for_a_child_in_need(client, app):
+    from .test_api import auth, token
+    t = token(app, "consultant-social-worker")
+    for route, offered in (("aa_cin_child_in_need", ["accept", "missing_information", "disagree"]),
+                           ("cin_permanence", ["accept", "missing_information", "disagree", "reject"])):
+        r = ROUTES[route]
+        _to_receiving_decision(client, app, r)
+        task = open_task(app, "Task_receiving_decision", r.reference)
+        receiver = token(app, r.receiver) if r.receiver != "consultant-social-worker" else t
+        body = client.get(f"/api/v1/tasks/{task.id}", headers=auth(receiver)).json
+        assert [o["const"] for o in body["form_schema"]["properties"]["decision"]["oneOf"]] == offered, route
+        if route == "aa_cin_child_in_need":
+            response = client.post(f"/api/v1/tasks/{task.id}/complete", headers=auth(receiver),
+                                   json={"data": {"decision": "reject", "reason": "Below threshold."}})
+            assert response.status_code == 422
+            assert [e["message"] for e in response.json["errors"]] == [
+                "A child in need after a core assessment cannot be rejected on threshold or role grounds "
+                "(Case Transfer §3.1)."]
+
+
+# ------------------------------------------------------------------ agreements between posts are tasks (item 4)
+
+@freeze_time(REQUESTED_AT)
+def test_both_group_managers_agree_a_move_straight_to_leaving_care_in_their_own_tasks(client, app):
+    r = ROUTES["cin_leaving_care_early"]
+    prepare(app, r)
+    request_route(client, app, r)
+    complete_as(client, r.sender, app, "Task_transfer_conditions", conditions_form(r.good), r.reference)
+    sending = open_task(app, "Task_gm_agree_sending", r.reference)
+    receiving = open_task(app, "Task_gm_agree_receiving", r.reference)
+    assert (sending.post, sending.service) == (posts.GROUP_MANAGER, "CIN")
+    assert (receiving.post, receiving.service) == (posts.GROUP_MANAGER, "Leaving Care")
+    assert open_task(app, "Task_receiving_decision", r.reference) is None     # not before both agree
+    # the sending CSW cannot answer for them, nor one Group Manager for the other
+    agree = {"agree": "yes", "rationale": "Right for this young person now."}
+    assert submit(client, r.sender, app, "Task_gm_agree_sending", agree, r.reference)[0].status_code == 403
+    assert submit(client, "group-manager", app, "Task_gm_agree_receiving", agree,
+                  r.reference)[0].status_code in (403, 404)
+    complete_as(client, "group-manager", app, "Task_gm_agree_sending", agree, r.reference)
+    complete_as(client, "gm-lc", app, "Task_gm_agree_receiving",
+                {"agree": "no", "rationale": "Wait until 16: the placement is settled."}, r.reference)
+    assert transfer_instances(app, r.reference)[0].status == "complete"
+    assert open_task(app, "Task_receiving_decision", r.reference) is None
+    assert case_row(app, r.reference) == {"service": "CIN", "unit": "CIN Unit 1"}
+    done = {e.element_name: e.actor_name for e in audit_events(app, r.reference, "task.completed")}
+    assert done["Agree the move straight to Leaving Care: receiving service"] == "Test gm-lc"
+
+
+@freeze_time(REQUESTED_AT)
+def test_a_cin_csw_decides_case_responsibility_for_a_disabled_child_with_child_protection_factors(client, app):
+    r = ROUTES["aa_cwd"]
+    prepare(app, r)
+    request_route(client, app, r)
+    complete_as(client, r.sender, app, "Task_transfer_conditions",
+                conditions_form(dict(r.good, child_protection_factors=True, cin_unit="CIN Unit 1")), r.reference)
+    assert open_task(app, "Task_receiving_decision", r.reference) is None       # not CWD's decision
+    [row] = task_rows(app, r.reference, "Task_cin_responsibility")
+    assert (row["post"], row["service"], row["unit"]) == (CSW, "CIN", "CIN Unit 1")
+    assert not any("Take case responsibility" in t for t in my_task_rows(client, "csw-cwd"))
+    take = {"decision": "take", "reason": "CIN holds the child protection plan; CWD to work jointly."}
+    assert submit(client, "csw-cwd", app, "Task_cin_responsibility", take, r.reference)[0].status_code in (403, 404)
+    complete_as(client, "consultant-social-worker", app, "Task_cin_responsibility", take, r.reference)
+    reach_point_of_transfer(app)
+    assert case_row(app, r.reference) == {"service": "CIN", "unit": "CIN Unit 1"}
+    [moved] = audit_events(app, r.reference, "case.transferred")
+    assert moved.detail["to"] == {"service": "CIN", "unit": "CIN Unit 1"}

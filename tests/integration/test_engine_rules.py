@@ -86,7 +86,7 @@ def test_scripts_see_task_data_and_the_rules():
 
 
 REVIEW_DATA = {"review_number": 1, "allocated_on": "2026-10-06",
-               "services": ["family_therapy"], "agencies": "Parenting Team",
+               "services": ["family_therapy"], "agencies": ["Parenting Support Service"],
                "assessment": {"priority": 2, "points": 8}}
 
 
@@ -96,13 +96,25 @@ def test_each_six_week_review_is_its_own_bounded_cycle(app):
         with unit_of_work():
             # allocated 6 October: review 1 (17 Nov) was flagged 10 Nov, so it is due now
             first = runtime.start_instance("jarp_review", _case(), None, dict(REVIEW_DATA))
+        # the provider's progress summary first (Appendix A step 7), then the review
+        summary = db.session.scalars(select(Task).filter_by(instance_id=first.id, state="ready")).one()
+        assert (summary.post, summary.service) == ("Agency Representative", "Parenting Support Service")
+        provider = db.session.scalar(select(runtime.User).filter_by(
+            username="agency-representative-parenting-support-service"))
+        with unit_of_work():
+            runtime.complete_task(summary.id, provider, {"summary": "Slow.", "recommendation": "add"})
         task = db.session.scalars(select(Task).filter_by(instance_id=first.id, state="ready")).one()
         assert (task.name, task.post) == ("Six-week review", "JARP Co-ordinator")
         coordinator = db.session.scalar(select(runtime.User).filter_by(username="jarp-co-ordinator"))
         with unit_of_work():
             runtime.complete_task(task.id, coordinator, {
-                "progress_summary_received": True, "outcome": "add",
+                "outcome": "add", "child_asked": True, "child_wishes": "More help at home.",
                 "services": ["family_therapy", "parenting_programme"], "rationale": "Progress slow."})
+        # the referring CSW reads the decision (Appendix A step 9); then the next review starts
+        read = db.session.scalars(select(Task).filter_by(instance_id=first.id, state="ready")).one()
+        csw = db.session.scalar(select(runtime.User).filter_by(username="consultant-social-worker"))
+        with unit_of_work():
+            runtime.complete_task(read.id, csw, {})
         instances = db.session.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).all()
         assert [(i.process_key, i.status) for i in instances] == [
             ("jarp_review", "complete"), ("jarp_review", "running")]

@@ -10,14 +10,15 @@ from sqlalchemy import select
 from engine.db import db
 from engine.models import AgendaItem, AuditEvent, Case, ProcessInstance, Task, User
 from engine.transaction import unit_of_work
-from webforms.auth import issue_token
+from engine.accounts import issue_token
 
 from ..conftest import error_summary, page, sign_in, text
 from .jarp_steps import case_id, complete_as, open_task
 from .panel_steps import (
-    APR, BOOKING_DAY, FEB, MAR, add_cases, all_included, book, bookings, london, paper_ids, places,
-    publish, send_papers, upload,
+    APR, BOOKING_DAY, CHILD_WISHES, FEB, MAR, add_cases, all_included, book, booking_form, bookings, london,
+    paper_ids, places, publish, send_papers, start_booking, upload,
 )
+NOT_ASKED = "Select an answer for ‘Was the child asked what they want to happen next?’"
 
 MATCHING_KINDS = ["child_permanence_report", "placement_report", "form_f", "crb_check", "medical_report",
                   "placement_order"]
@@ -111,10 +112,24 @@ def test_a_cleared_cancellation_gives_the_place_to_the_first_reserve_whose_unit_
     book(client, app, "CIN-0002")                                 # second on the reserve list
     assert bookings(app, "LAC-0001") == [("LAC-0001", "reserve", FEB, 1), ("LAC-0001", "booked", MAR, None)]
     # a member of the unit fills in the cancellation form; the Group Manager supports; HoS CR clears
+    cancel = open_task(app, "Task_request_cancellation")
+    sign_in(client, "social-worker")
+    unanswered = client.post(f"/tasks/{cancel.id}", data={"reason": "The birth father has come forward."})
+    assert error_summary(unanswered) == [NOT_ASKED]
+    client.post("/sign-out")
     complete_as(client, "social-worker", app, "Task_request_cancellation",
-                {"reason": "The birth father has come forward; the plan is being reassessed."})
+                {"reason": "The birth father has come forward; the plan is being reassessed.",
+                 "child_asked": "yes", "child_wishes": "To meet her father before anything is decided."})
     assert bookings(app, "CIN-0001") == [("CIN-0001", "booked", FEB, None)]   # not yet cleared
+    # the Group Manager and the Head of Service Children's Resources see what the child wants
+    wants = "What the child wants to happen next To meet her father before anything is decided."
+    sign_in(client, "group-manager")
+    assert wants in text(client.get(f"/tasks/{open_task(app, 'Task_gm_support').id}"))
+    client.post("/sign-out")
     complete_as(client, "group-manager", app, "Task_gm_support", {"supported": "yes", "comments": "Agreed."})
+    sign_in(client, "head-of-service-children-s-resources")
+    assert wants in text(client.get(f"/tasks/{open_task(app, 'Task_clear_cancellation').id}"))
+    client.post("/sign-out")
     complete_as(client, "head-of-service-children-s-resources", app, "Task_clear_cancellation",
                 {"cleared": "yes", "reason": "Plan no longer settled."})
     assert bookings(app, "CIN-0001") == [("CIN-0001", "cancelled", FEB, None)]
@@ -151,7 +166,8 @@ def test_a_cleared_cancellation_gives_the_place_to_the_first_reserve_whose_unit_
 def test_a_cancellation_the_group_manager_does_not_support_leaves_the_booking(client, app):
     publish(client)
     book(client, app, "CIN-0001")
-    complete_as(client, "social-worker", app, "Task_request_cancellation", {"reason": "Family moving away."})
+    complete_as(client, "social-worker", app, "Task_request_cancellation", {
+        "reason": "Family moving away.", "child_asked": "no", "child_not_asked_reason": "He is a baby."})
     complete_as(client, "group-manager", app, "Task_gm_support",
                 {"supported": "no", "comments": "Keep the date: the move is not confirmed."})
     assert bookings(app) == [("CIN-0001", "booked", FEB, None)]
@@ -276,13 +292,64 @@ def test_papers_returned_by_the_panel_advisor_go_back_to_the_unit(client, app):
 def _to_the_panel(client, app, case_type, reference="CIN-0001"):
     book(client, app, reference, case_type=case_type)
     send_papers(client, app, reference, included=all_included(case_type))
+    if open_task(app, "Task_sign_off_report", reference) is not None:
+        complete_as(client, "fostering-manager", app, "Task_sign_off_report", {"signed_off": "yes"}, reference)
     complete_as(client, "panel-advisor", app, "Task_check_papers", {"outcome": "adequate"}, reference)
+
+
+@freeze_time(BOOKING_DAY)
+def test_the_fostering_manager_signs_off_the_report_before_the_panel_advisor_has_the_papers(client, app):
+    """Matrix of Responsibility: long-term foster care and approval of foster
+    carers: 'Fostering manager to sign off the report' (issue 12 item 20)."""
+    publish(client, "fostering")
+    book(client, app, "CIN-0001", case_type="foster_carer_approval")
+    send_papers(client, app, included=all_included("foster_carer_approval"))
+    sign_off = open_task(app, "Task_sign_off_report")
+    assert sign_off.post == "Fostering Manager" and open_task(app, "Task_check_papers") is None
+    # the gated step is the Fostering Manager's alone
+    for username in ("panel-advisor", "head-of-service-children-s-resources", "consultant-social-worker"):
+        sign_in(client, username)
+        assert client.post(f"/tasks/{sign_off.id}", data={"signed_off": "yes"}).status_code in (403, 404), username
+        client.post("/sign-out")
+    sign_in(client, "fostering-manager")
+    facts = text(client.get(f"/tasks/{sign_off.id}"))
+    assert "Approval as foster carer(s)" in facts
+    assert "What the child wants to happen next " + CHILD_WISHES in facts
+    refused = client.post(f"/tasks/{sign_off.id}", data={"signed_off": "no"})
+    assert refused.status_code == 400
+    assert error_summary(refused) == ["Enter ‘Comments’"]
+    returned = client.post(f"/tasks/{sign_off.id}", data={
+        "signed_off": "no", "comments": "The health and safety checks are a year old: update them."})
+    assert returned.status_code == 302
+    client.post("/sign-out")
+    # back to the unit with the comments; sent again, then signed off, then the Panel Advisor checks
+    again = open_task(app, "Task_send_papers")
+    sign_in(client, "social-worker")
+    assert "The health and safety checks are a year old" in text(client.get(f"/tasks/{again.id}"))
+    client.post("/sign-out")
+    send_papers(client, app, included=all_included("foster_carer_approval"))
+    complete_as(client, "fostering-manager", app, "Task_sign_off_report", {"signed_off": "yes"})
+    assert open_task(app, "Task_check_papers") is not None
+    with app.app_context():
+        [signed] = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "task.completed", AuditEvent.element_name == "Sign off the fostering report",
+            AuditEvent.actor_name == "Demo Fostering Manager")).all()[-1:]
+        assert signed.detail["data"] == {"signed_off": True}
+
+
+@freeze_time(BOOKING_DAY)
+def test_a_fostering_case_the_matrix_names_no_sign_off_for_goes_straight_to_the_panel_advisor(client, app):
+    publish(client, "fostering")
+    book(client, app, "CIN-0001", case_type="kinship_approval")
+    send_papers(client, app, included=all_included("kinship_approval"))
+    assert open_task(app, "Task_sign_off_report") is None
+    assert open_task(app, "Task_check_papers") is not None
 
 
 @freeze_time(BOOKING_DAY)
 def test_the_fostering_panel_recommends_and_the_head_of_service_childrens_resources_decides(client, app):
     publish(client, "fostering")
-    _to_the_panel(client, app, "fostering_permanence")
+    _to_the_panel(client, app, "fostering_permanence")           # signed off by the Fostering Manager first
     record = open_task(app, "Task_record_recommendation")
     assert record.post == "Panel Chair" and record.due_at == datetime(2027, 2, 3, 17, 0)
     sign_in(client, "panel-chair")
@@ -300,6 +367,10 @@ def test_the_fostering_panel_recommends_and_the_head_of_service_childrens_resour
     # the gated step: nobody else may decide, not even the Panel Chair
     sign_in(client, "panel-chair")
     assert client.post(f"/tasks/{decision.id}", data={"decision": "approve", "reasons": "x"}).status_code == 403
+    client.post("/sign-out")
+    # the child's voice, recorded at booking, is on the deciding pages (issue 12 item 21)
+    sign_in(client, "head-of-service-children-s-resources")
+    assert "What the child wants to happen next " + CHILD_WISHES in text(client.get(f"/tasks/{decision.id}"))
     client.post("/sign-out")
     with freeze_time(london(2027, 2, 5, 10, 0)):
         complete_as(client, "head-of-service-children-s-resources", app, "Task_hos_decision",
@@ -369,7 +440,7 @@ def test_the_court_accepting_the_held_date_makes_it_a_booking(client, app):
 def _token(app, username):
     with app.app_context():
         with unit_of_work():
-            return issue_token(db.session.scalar(select(User).filter_by(username=username)))
+            return issue_token(db.session.scalar(select(User).filter_by(username=username)))[0]
 
 
 @freeze_time(BOOKING_DAY)
@@ -394,7 +465,8 @@ def test_two_units_booking_the_last_place_at_the_same_moment_exactly_one_gets_it
                               headers={"Authorization": f"Bearer {tokens[reference]}"},
                               json={"data": {"case_type": "adoption_best_interests", "when": "date",
                                              "sitting_date": "2027-02-03", "in_court": False,
-                                             "summary": "Best interests decision."}})
+                                             "summary": "Best interests decision.", "child_asked": False,
+                                             "child_not_asked_reason": "She is two years old."}})
         results[reference] = response.status_code
 
     threads = [threading.Thread(target=book_last_place, args=(r,)) for r in tokens]
@@ -409,3 +481,202 @@ def test_two_units_booking_the_last_place_at_the_same_moment_exactly_one_gets_it
     [loser] = [ref for ref in tokens if ref not in winners]
     assert outcome[loser] == [(loser, "reserve", FEB, 1), (loser, "booked", MAR, None)]
     assert places(app, FEB) == 6 and places(app, MAR) == 1
+
+
+# ---------------------------------------------------------------- the child's voice (issue 12 item 21)
+
+@freeze_time(BOOKING_DAY)
+def test_the_booking_records_what_the_child_wants_or_why_they_could_not_be_asked(client, app):
+    publish(client)
+    sign_in(client, "consultant-social-worker")
+    url = start_booking(client, app, "CIN-0001")
+    form = booking_form()
+    del form["child_asked"], form["child_wishes"]
+    unanswered = client.post(url, data=form)
+    assert unanswered.status_code == 400
+    assert error_summary(unanswered) == [NOT_ASKED]
+    asked = client.post(url, data=dict(form, child_asked="yes", child_wishes="   "))
+    assert asked.status_code == 400 and len(error_summary(asked)) == 1
+    not_asked = client.post(url, data=dict(form, child_asked="no"))
+    assert error_summary(not_asked) == ["Enter ‘Why could the child not be asked?’"]
+    assert page(not_asked).select_one("#summary").get_text() == form["summary"]      # typed answers kept
+    reason = "She is 18 months old; her foster carer describes how she is with her brother."
+    assert client.post(url, data=dict(form, child_asked="no", child_not_asked_reason=reason)).status_code == 302
+    client.post("/sign-out")
+    # the Panel Advisor and the Panel Chair see why the child was not asked
+    send_papers(client, app, included=all_included("adoption_best_interests"))
+    check = open_task(app, "Task_check_papers")
+    sign_in(client, "panel-advisor")
+    assert "Why the child was not asked " + reason in text(client.get(f"/tasks/{check.id}"))
+    client.post("/sign-out")
+    complete_as(client, "panel-advisor", app, "Task_check_papers", {"outcome": "adequate"})
+    record = open_task(app, "Task_record_recommendation")
+    sign_in(client, "panel-chair")
+    facts = text(client.get(f"/tasks/{record.id}"))
+    assert "Why the child was not asked " + reason in facts
+    assert "What the child wants to happen next" not in facts
+    client.post("/sign-out")
+
+
+# ---------------------------------------------------------------- booking after the deadline (issue 12 item 19)
+
+JAN = date(2027, 1, 6)          # papers deadline 17:00 on Friday 11 December 2026 (15 working days before)
+LATE_WARNING = ("The papers deadline for the Panel on Wednesday 6 January 2027 was 17:00 on Friday 11 December "
+                "2026. Late papers are accepted only if the Panel Advisor agrees special circumstances "
+                "(Panels §4 and §5): describe them to ask, or choose a later date.")
+
+
+@freeze_time(BOOKING_DAY)
+def test_booking_a_date_whose_papers_deadline_has_passed_warns_then_waits_for_the_panel_advisor(client, app):
+    publish(client)
+    with freeze_time(london(2026, 12, 14, 10, 0)):
+        response = book(client, app, expect=400, day=JAN)
+        assert error_summary(response) == [LATE_WARNING]
+        assert page(response).select_one("#late_reason") is not None       # the question to answer is there
+        assert bookings(app) == []
+        book(client, app, day=JAN, late_reason="The Court brought the final hearing forward to February.")
+    assert bookings(app) == [("CIN-0001", "booked", JAN, None)]
+    # no papers task that is overdue from the start: the Panel Advisor decides first
+    assert open_task(app, "Task_send_papers") is None
+    agree = open_task(app, "Task_agree_late_booking")
+    assert agree.post == "Panel Advisor"
+    sign_in(client, "social-worker")
+    assert client.post(f"/tasks/{agree.id}", data={"decision": "accept", "reason": "x"}).status_code in (403, 404)
+    client.post("/sign-out")
+    with freeze_time(london(2026, 12, 15, 9, 0)):
+        sign_in(client, "panel-advisor")
+        facts = text(client.get(f"/tasks/{agree.id}"))
+        assert "Special circumstances given The Court brought the final hearing forward" in facts
+        assert "What the child wants to happen next " + CHILD_WISHES in facts
+        missing = client.post(f"/tasks/{agree.id}", data={"decision": "accept", "reason": "Court timetable."})
+        assert error_summary(missing) == ["Enter ‘Papers due by’"]
+        too_late = client.post(f"/tasks/{agree.id}", data={
+            "decision": "accept", "reason": "Court timetable.",
+            "papers_by-day": "6", "papers_by-month": "1", "papers_by-year": "2027"})
+        assert error_summary(too_late) == ["The papers must come before the Panel on Wednesday 6 January 2027: "
+                                           "choose an earlier date."]
+        agreed = client.post(f"/tasks/{agree.id}", data={
+            "decision": "accept", "reason": "Court timetable.",
+            "papers_by-day": "23", "papers_by-month": "12", "papers_by-year": "2026"})
+        assert agreed.status_code == 302
+        client.post("/sign-out")
+    papers = open_task(app, "Task_send_papers")
+    assert papers.due_at == datetime(2026, 12, 23, 17, 0)
+    sign_in(client, "social-worker")
+    assert "17:00 on Wednesday 23 December 2026" in text(client.get(f"/tasks/{papers.id}"))
+    client.post("/sign-out")
+    # sent by the agreed date, the papers are not late
+    with freeze_time(london(2026, 12, 22, 9, 0)):
+        send_papers(client, app, included=all_included("adoption_best_interests"))
+    assert open_task(app, "Task_late_papers") is None and open_task(app, "Task_check_papers") is not None
+
+
+@freeze_time(BOOKING_DAY)
+def test_late_papers_refused_at_booking_move_the_case_to_the_next_date_with_room(client, app):
+    publish(client)
+    with freeze_time(london(2026, 12, 14, 10, 0)):
+        book(client, app, day=JAN, late_reason="Worker returning from leave.")
+        complete_as(client, "panel-advisor", app, "Task_agree_late_booking",
+                    {"decision": "refuse", "reason": "Cover was available: no special circumstances."})
+    assert bookings(app) == [("CIN-0001", "cancelled", JAN, None), ("CIN-0001", "booked", FEB, None)]
+    assert places(app, JAN) == 0
+    assert open_task(app, "Task_send_papers").due_at == datetime(2027, 1, 13, 17, 0)
+
+
+@freeze_time(BOOKING_DAY)
+def test_the_court_taking_a_held_date_after_its_papers_deadline_goes_to_the_panel_advisor(client, app):
+    publish(client)
+    book(client, app, "CIN-0001", when="court", in_court=True,
+         **{"initial_hearing_date-day": "8", "initial_hearing_date-month": "12",
+            "initial_hearing_date-year": "2026"})
+    with freeze_time(london(2026, 12, 14, 10, 0)):
+        complete_as(client, "social-worker", app, "Task_court_outcome", {"court_decision": "accepted"})
+    assert bookings(app) == [("CIN-0001", "booked", JAN, None)]
+    assert open_task(app, "Task_send_papers") is None
+    assert open_task(app, "Task_agree_late_booking") is not None
+
+
+# ---------------------------------------------------------------- repairs (issue 12 item 18)
+
+def _move_back(client, app, element_id, reference="CIN-0001", reason="The wrong case type was booked"):
+    """The Head of Service moves the case's booking back to a step it has done."""
+    with app.app_context():
+        instance_id = db.session.scalar(select(ProcessInstance.id).join(Case).where(
+            Case.reference == reference, ProcessInstance.process_key == "panel_booking"))
+        target = db.session.scalar(select(Task.id).where(
+            Task.instance_id == instance_id, Task.element_id == element_id, Task.state == "completed"))
+    sign_in(client, "head-of-service")
+    response = client.post(f"/manage/instances/{instance_id}/move-back", data={"target": target, "reason": reason})
+    client.post("/sign-out")
+    assert response.status_code == 302, response.text
+    return instance_id
+
+
+@freeze_time(BOOKING_DAY)
+def test_moving_back_to_the_booking_step_releases_the_place_the_reserve_entry_and_the_agenda_row(client, app):
+    publish(client)
+    fill(client, app, 6)
+    book(client, app, "CIN-0001")                                  # February is full: reserve, firm place in March
+    assert bookings(app, "CIN-0001") == [("CIN-0001", "reserve", FEB, 1), ("CIN-0001", "booked", MAR, None)]
+    instance_id = _move_back(client, app, "Task_book_panel")
+    assert bookings(app, "CIN-0001") == [("CIN-0001", "cancelled", FEB, None), ("CIN-0001", "cancelled", MAR, None)]
+    assert places(app, MAR) == 0 and places(app, FEB) == 6
+    with app.app_context():
+        assert db.session.get(AgendaItem, instance_id) is None
+        released = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.instance_id == instance_id, AuditEvent.action.in_(("panel.released", "agenda.released")))
+            .order_by(AuditEvent.id)).all()
+        assert [(e.action, e.element_name, e.reason) for e in released] == [
+            ("panel.released", "Adoption Panel: Wednesday 3 February 2027", "The wrong case type was booked"),
+            ("panel.released", "Adoption Panel: Wednesday 3 March 2027", "The wrong case type was booked"),
+            ("agenda.released", "Adoption Panel: 2027-03-03", "The wrong case type was booked")]
+    # the unit books again: the case holds one place, and March (now empty) can be cancelled
+    task = open_task(app, "Task_book_panel")
+    sign_in(client, "consultant-social-worker")
+    assert client.post(f"/tasks/{task.id}", data=booking_form(day=APR)).status_code == 302
+    client.post("/sign-out")
+    assert [b for b in bookings(app, "CIN-0001") if b[1] in ("booked", "reserve", "held")] == [
+        ("CIN-0001", "booked", APR, None)]
+    with app.app_context():
+        assert db.session.get(AgendaItem, instance_id).sitting == APR
+    sign_in(client, "panel-manager")
+    cancelled = client.post("/panels/adoption/dates/2027-03-03/cancel", data={"cancel_reason": "Chair unwell."})
+    assert cancelled.status_code == 302, cancelled.text
+    client.post("/sign-out")
+
+
+@freeze_time(BOOKING_DAY)
+def test_moving_back_to_a_step_after_the_booking_keeps_the_place(client, app):
+    publish(client)
+    book(client, app, "CIN-0001", case_type="adoption_termination")
+    send_papers(client, app, included=all_included("adoption_termination"))
+    instance_id = _move_back(client, app, "Task_send_papers", reason="The papers went to the wrong Panel Advisor")
+    assert bookings(app) == [("CIN-0001", "booked", FEB, None)]
+    assert places(app, FEB) == 1
+    assert open_task(app, "Task_send_papers") is not None and open_task(app, "Task_check_papers") is None
+    with app.app_context():
+        assert db.session.get(AgendaItem, instance_id).sitting == FEB
+        assert db.session.scalars(select(AuditEvent).where(
+            AuditEvent.instance_id == instance_id, AuditEvent.action.in_(("panel.released", "agenda.released")))
+        ).all() == []
+
+
+@freeze_time(BOOKING_DAY)
+def test_a_manager_cancelling_a_booking_process_frees_its_place_for_the_reserve_list(client, app):
+    publish(client)
+    book(client, app, "CIN-0001")
+    fill(client, app, 5)
+    book(client, app, "LAC-0001", "csw-lac")                    # reserve for February, firm place in March
+    with app.app_context():
+        instance_id = db.session.scalar(select(ProcessInstance.id).join(Case).where(
+            Case.reference == "CIN-0001", ProcessInstance.process_key == "panel_booking"))
+    sign_in(client, "head-of-service")
+    response = client.post(f"/manage/instances/{instance_id}/cancel", data={"reason": "Started for the wrong child"})
+    client.post("/sign-out")
+    assert response.status_code == 302, response.text
+    assert bookings(app, "CIN-0001") == [("CIN-0001", "cancelled", FEB, None)]
+    assert bookings(app, "LAC-0001") == [("LAC-0001", "booked", FEB, None), ("LAC-0001", "cancelled", MAR, None)]
+    assert places(app, FEB) == 6 and places(app, MAR) == 0
+    assert open_task(app, "Task_note_place", "LAC-0001") is not None
+    with app.app_context():
+        assert db.session.get(AgendaItem, instance_id).status == "cancelled"

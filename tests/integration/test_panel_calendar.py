@@ -1,6 +1,6 @@
 """The Adoption and Fostering Panel calendar: the Panel Manager publishes it,
 units read it, the Panel Advisor orders the reserve list (Panels §4 and §5)."""
-from datetime import date
+from datetime import date, datetime
 
 from freezegun import freeze_time
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from engine.db import db
 from engine.models import AuditEvent, PanelSitting
 
 from ..conftest import error_summary, page, sign_in, text
+from .jarp_steps import open_task
 from .panel_steps import BOOKING_DAY, FEB, add_cases, book, bookings, publish
 
 
@@ -59,6 +60,15 @@ def test_an_extra_date_is_added_and_bad_dates_are_explained(client, app):
         "sitting_on-day": "10", "sitting_on-month": "3", "sitting_on-year": "2027",
         "papers_deadline-day": "11", "papers_deadline-month": "3", "papers_deadline-year": "2027", "extra": "no"})
     assert error_summary(backwards) == ["The papers deadline must be before the Panel date."]
+    # a Panel sits on a working day (issue 12 item 19)
+    for (d, m), why in (((6, 2), "Saturday 6 February 2027 is a weekend"),
+                        ((29, 3), "Monday 29 March 2027 is a bank holiday")):
+        refused = client.post("/panels/adoption/dates", data={
+            "sitting_on-day": str(d), "sitting_on-month": str(m), "sitting_on-year": "2027",
+            "papers_deadline-day": "1", "papers_deadline-month": "2", "papers_deadline-year": "2027", "extra": "yes"})
+        assert refused.status_code == 400
+        assert error_summary(refused) == [f"{why}: a Panel sits on a working day. Choose another date."]
+    assert dates(client) == ["2027-02-17"]
     empty = client.post("/panels/adoption/dates", data={})
     assert empty.status_code == 400
     assert error_summary(empty) == ["Enter ‘Panel date’", "Enter ‘Papers deadline’",
@@ -185,3 +195,59 @@ def test_absurd_dates_are_refused_in_plain_words_never_a_server_error(client, ap
     assert error_summary(response) == ["‘The Panel date you want’ must be a real date"]
     response = book(client, app, expect=400, day=date(9999, 12, 31))      # refused by the form itself
     assert error_summary(response) == ["‘The Panel date you want’ must be a real date"]
+
+
+def _move(client, day, new, deadline, reason="The Chair cannot attend that week."):
+    data = {"move_reason": reason}
+    for name, value in (("new_date", new), ("new_deadline", deadline)):
+        if value is not None:
+            data.update({f"{name}-day": str(value.day), f"{name}-month": str(value.month),
+                         f"{name}-year": str(value.year)})
+    return client.post(f"/panels/adoption/dates/{day.isoformat()}/move", data=data)
+
+
+@freeze_time(BOOKING_DAY)
+def test_a_date_is_moved_to_a_working_day_and_its_cases_go_with_it(client, app):
+    """Issue 12 item 19: a Panel date on a weekend or bank holiday is refused when moved."""
+    publish(client)
+    book(client, app, "CIN-0001")
+    for ref in add_cases(app, 5):
+        book(client, app, ref)
+    book(client, app, "LAC-0001", "csw-lac")                       # reserve for February, firm place in March
+    sign_in(client, "panel-manager")
+    weekend = _move(client, FEB, date(2027, 2, 6), date(2027, 1, 20), reason=" ")
+    assert weekend.status_code == 400
+    assert error_summary(weekend) == ["Enter ‘Why is the date moved?’"]
+    weekend = _move(client, FEB, date(2027, 2, 6), date(2027, 1, 20))
+    assert error_summary(weekend) == ["Saturday 6 February 2027 is a weekend: a Panel sits on a working day. "
+                                      "Choose another date."]
+    holiday = _move(client, date(2027, 4, 7), date(2027, 3, 29), date(2027, 3, 8))
+    assert error_summary(holiday) == ["Monday 29 March 2027 is a bank holiday: a Panel sits on a working day. "
+                                      "Choose another date."]
+    taken = _move(client, FEB, date(2027, 3, 3), date(2027, 2, 1))
+    assert error_summary(taken) == ["The Adoption Panel already has a date on Wednesday 3 March 2027."]
+    assert page(taken).select_one("#move_reason").get_text() == "The Chair cannot attend that week."
+    moved = _move(client, FEB, date(2027, 2, 10), date(2027, 1, 20))
+    assert moved.status_code == 302, moved.text
+    assert "2027-02-03" not in dates(client) and "2027-02-10" in dates(client)
+    client.post("/sign-out")
+    new = date(2027, 2, 10)
+    assert bookings(app, "CIN-0001") == [("CIN-0001", "booked", new, None)]
+    assert bookings(app, "LAC-0001") == [("LAC-0001", "reserve", new, 1),
+                                         ("LAC-0001", "booked", date(2027, 3, 3), None)]
+    # each case's process follows: papers due by the new deadline, the reserve entry names the new date
+    assert open_task(app, "Task_send_papers", "CIN-0001").due_at == datetime(2027, 1, 20, 17, 0)
+    sign_in(client, "social-worker")
+    papers = open_task(app, "Task_send_papers", "CIN-0001")
+    assert "Wednesday 10 February 2027" in text(client.get(f"/tasks/{papers.id}"))
+    client.post("/sign-out")
+    sign_in(client, "social-worker-lac")
+    facts = text(client.get(f"/tasks/{open_task(app, 'Task_send_papers', 'LAC-0001').id}"))
+    assert "On the reserve list for Wednesday 10 February 2027" in facts and "Wednesday 3 March 2027" in facts
+    client.post("/sign-out")
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "panel.date_moved")).all()
+        assert (event.actor_name, event.reason) == ("Demo Panel Manager", "The Chair cannot attend that week.")
+        assert event.detail["from"] == "2027-02-03" and event.detail["to"] == "2027-02-10"
+        amended = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "data.amended")).all()
+        assert len(amended) == 7 and all("cannot attend" in e.reason for e in amended)

@@ -3,16 +3,17 @@ the pages and the API give the same answer for it."""
 from sqlalchemy import select
 
 from engine import permissions
+from engine.accounts import issue_token
 from engine.db import db
 from engine.models import User
 from engine.transaction import unit_of_work
 from webforms.access import PUBLIC
-from webforms.auth import issue_token
 
 from ..conftest import page, sign_in
 
 # The only routes anyone may use without signing in.
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "api.openapi"}
+# the council sign-in starts and returns before anyone is signed in (webforms/oidc.py)
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.logout", "api.openapi", "oidc.start", "oidc.callback"}
 
 
 def test_every_route_declares_a_known_permission(app):
@@ -65,8 +66,41 @@ def test_the_api_refuses_a_post_without_the_permission_in_json(client, app):
     with app.app_context():
         with unit_of_work():
             user = db.session.scalar(select(User).filter_by(username="social-worker"))
-            token = issue_token(user)
+            token, _ = issue_token(user)
     response = client.get("/api/v1/definitions", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
     assert "process.edit" in response.json["error"]
     assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+# The same action, on a page and in the API: one permission guards both.
+SAME_ACTION = [("modeller.deploy", "api.deploy", "process.deploy"),
+               ("modeller.migrate", "api.migrate", "process.deploy"),
+               ("modeller.save_draft", "api.save_draft", "process.edit"),
+               ("modeller.validate", "api.validate", "process.edit"),
+               ("tasks.task_page", "api.read_task", "task.read")]
+
+
+def test_a_page_and_the_api_declare_the_same_permission_for_the_same_action(app):
+    for page_endpoint, api_endpoint, name in SAME_ACTION:
+        assert app.view_functions[page_endpoint].permission == name, page_endpoint
+        assert app.view_functions[api_endpoint].permission == name, api_endpoint
+
+
+def test_a_director_may_look_at_processes_but_not_move_instances(app, client):
+    with app.app_context():
+        with unit_of_work():
+            director = db.session.scalar(select(User).filter_by(username="assistant-director"))
+            token, _ = issue_token(director)
+    bearer = {"Authorization": f"Bearer {token}"}
+    response = client.post("/api/v1/definitions/jarp_referral/migrations?dry_run=1", headers=bearer)
+    assert response.status_code == 403 and "process.deploy" in response.json["error"]
+    sign_in(client, "assistant-director")
+    process = page(client.get("/processes/jarp_referral"))
+    assert process.select_one("a[href='/processes/jarp_referral/migrate']") is None
+    assert client.get("/processes/jarp_referral/migrate").status_code == 403
+    client.post("/sign-out")
+    sign_in(client, "process-owner")
+    process = page(client.get("/processes/jarp_referral"))
+    assert process.select_one("a[href='/processes/jarp_referral/migrate']") is not None
+    assert client.get("/processes/jarp_referral/migrate").status_code == 200

@@ -7,11 +7,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from engine.accounts import issue_token
 from engine.db import db
-from engine.models import Case, ReadEvent
+from engine.models import Case, ReadEvent, User
+from engine.transaction import unit_of_work
 
 from ..conftest import page, sign_in
-from .manage_steps import deploy, start
+from .manage_steps import deploy, open_tasks, start
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -87,3 +89,29 @@ def test_read_events_cannot_be_changed_or_removed(app, client, statement):
             db.session.execute(text(statement))
         db.session.rollback()
         assert db.session.scalar(select(ReadEvent.actor_name)) == "Demo Social Worker"
+
+
+def test_the_task_page_and_the_apis_task_and_instance_reads_are_recorded(app, client):
+    deploy(app)
+    instance_id = start(app)
+    cid = case_id(app, "CIN-0001")
+    task_id = open_tasks(app, instance_id)[0].id
+    sign_in(client, "social-worker")
+    assert client.get(f"/tasks/{task_id}").status_code == 200
+    with app.app_context():
+        with unit_of_work():
+            token, _ = issue_token(db.session.scalar(select(User).filter_by(username="group-manager")))
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert api.get(f"/api/v1/tasks/{task_id}", headers=bearer).status_code == 200
+    assert api.get(f"/api/v1/instances/{instance_id}", headers=bearer).status_code == 200
+    assert api.get("/api/v1/tasks/no-such-task", headers=bearer).status_code == 404   # nothing read, nothing kept
+    client.post("/sign-out")
+    sign_in(client, "head-of-service")
+    shown = reads_shown(client, cid)
+    assert shown[:3] == [["Demo Group Manager", f"instance {instance_id} (API)"],
+                         ["Demo Group Manager", "task ‘Prepare the figures’ (API)"],
+                         ["Demo Social Worker", "task ‘Prepare the figures’"]]
+    with app.app_context():
+        whats = db.session.scalars(select(ReadEvent.what).order_by(ReadEvent.id)).all()
+    assert whats == ["task.viewed", "task.viewed", "instance.viewed"]

@@ -13,8 +13,10 @@ from processes import resource_panel as rp
 
 from ..conftest import error_summary, page, sign_in, text
 from .jarp_steps import case_id, open_task
+from .test_api import auth as api_auth, token as api_token
 from .resource_panel_steps import (
-    AD, ADMIN, APPROVE, CHAIR, CSW, GM, HFS, HOS, add_case, add_person, agenda_item, agenda_rows,
+    AD, ADMIN, APPROVE, CHAIR, CSW, DD, GM, HFS, HOS, LAWYER, MEMBER_HOS, PRESENTING, add_case, add_person,
+    agenda_item, agenda_rows,
     audit_of, complete,
     data_of, date_fields, instance, london, papers_form, post_task, recommend, recommendation,
     sheet, start_referral, tasks_of, to_panel, upload_papers,
@@ -26,7 +28,7 @@ NEXT_MONDAY = date(2026, 12, 14)
 
 # ---------------------------------------------------------------- every request type, end to end
 
-@pytest.mark.parametrize("sought", list(rp.REQUESTS))
+@pytest.mark.parametrize("sought", [k for k in rp.REQUESTS if k != rp.SECURE])
 def test_each_request_type_goes_from_recommendation_to_a_final_decision(client, app, sought):
     section = rp.REQUESTS[sought][1]
     with freeze_time(london(2026, 11, 30, 10, 0)):
@@ -262,6 +264,9 @@ def test_family_support_not_viable_needs_the_head_of_family_support(client, app)
     assert hfs.post == "Head of Family Support"
     sign_in(client, HFS)
     assert "Agree that family support is not viable" in text(client.get("/"))
+    # the child's voice is before the person deciding (issue 12 item 21)
+    assert f"What the child wants to happen next {PRESENTING['child_wishes']}" in text(
+        client.get(f"/tasks/{hfs.id}"))
     client.post("/sign-out")
     complete(client, HFS, app, "Task_family_support", {"agreed": "yes", "reasons": "Tried twice, refused."})
     assert open_task(app, "Task_papers") is not None
@@ -355,16 +360,19 @@ def test_an_incomplete_decision_sheet_is_refused(client, app):
     with freeze_time(london(2026, 11, 30, 10, 0)):
         to_panel(client, app, ["s20_planned"])
         complete(client, HOS, app, "Task_hos_decision", APPROVE)
-    response = post_task(client, ADMIN, app, "Task_decision_sheet", {"outcome": "approved"})
+    with freeze_time(london(2026, 12, 7, 10, 0)):
+        response = post_task(client, ADMIN, app, "Task_decision_sheet", {"outcome": "approved"})
     assert response.status_code == 400
     assert error_summary(response) == [
         "Select an answer for ‘What is approved?’",
         "Select an answer for ‘Under which section of the Children Act 1989?’",
         "Enter ‘Rationale’", "Enter ‘Conditions’", "Enter ‘Actions’",
+        "Select an answer for ‘Was the child asked what they want to happen next?’",
         "Select an answer for ‘Does the Panel refer the case to JARP?’",
     ]
-    response = post_task(client, ADMIN, app, "Task_decision_sheet",
-                         sheet(["s20_planned", "permanency_plan"], ["s20", "s31"]))
+    with freeze_time(london(2026, 12, 7, 10, 0)):
+        response = post_task(client, ADMIN, app, "Task_decision_sheet",
+                             sheet(["s20_planned", "permanency_plan"], ["s20", "s31"]))
     assert error_summary(response) == [
         "‘Permanency plan: the child is to be permanently looked after’ comes under "
         "‘No order: the child's plan (permanence)’: tick that section.",
@@ -372,8 +380,9 @@ def test_an_incomplete_decision_sheet_is_refused(client, app):
         "untick it or record what is approved under it.",
     ]
     assert page(response).select_one("#override_reason") is None
-    response = post_task(client, ADMIN, app, "Task_decision_sheet",
-                         sheet(["s20_planned"], ["s20"], outcome="not_approved"))
+    with freeze_time(london(2026, 12, 7, 10, 0)):
+        response = post_task(client, ADMIN, app, "Task_decision_sheet",
+                             sheet(["s20_planned"], ["s20"], outcome="not_approved"))
     assert error_summary(response) == [
         "The outcome is not an approval, so clear what is approved and under which section, or "
         "change the outcome."]
@@ -536,3 +545,246 @@ def test_the_agenda_flags_a_bank_holiday_monday(client, app):
     assert "Bank holiday" in heading.find_next("p").get_text()
     nav = soup.select_one(".govuk-service-navigation").get_text()
     assert "Resource Panel agenda" in nav
+
+
+# ---------------------------------------------------------------- issue 12 items 7-12 and 21
+
+def _heard_on_monday(client, app, sought=("s20_planned",)):
+    """A case booked for Monday 7 December (approved by the Head of Service on Monday 30 November)."""
+    with freeze_time(london(2026, 11, 30, 10, 0)):
+        to_panel(client, app, list(sought))
+        complete(client, HOS, app, "Task_hos_decision", APPROVE)
+
+
+def test_the_assistant_director_chairs_and_the_deputy_director_may_act(client, app):
+    """Item 7: the chair's task is the Assistant Director's; the Deputy Director may act
+    (until cover arrangements are recorded, either may); the Adoption and Fostering
+    Panels' Chair has no part in it."""
+    _heard_on_monday(client, app)
+    with freeze_time(london(2026, 12, 7, 11, 0)):
+        complete(client, ADMIN, app, "Task_decision_sheet", sheet(["s20_planned"], ["s20"]))
+    chair_task = open_task(app, "Task_chair_approval")
+    assert chair_task.post == "Assistant Director"
+    sign_in(client, AD)
+    assert "Approve the Panel's decision sheet" in text(client.get("/"))
+    client.post("/sign-out")
+    # the Deputy Director finds it among the work they may do (their team's, or My tasks when covering)
+    sign_in(client, DD)
+    assert "Approve the Panel's decision sheet" in text(client.get("/")) + text(client.get("/?view=team"))
+    client.post("/sign-out")
+    sign_in(client, "panel-chair")
+    assert "Approve the Panel's decision sheet" not in text(client.get("/")) + text(client.get("/?view=team"))
+    assert client.post(f"/tasks/{chair_task.id}", data={"decision": "approve"}).status_code in (403, 404)
+    client.post("/sign-out")
+    assert open_task(app, "Task_chair_approval") is not None
+    with freeze_time(london(2026, 12, 7, 14, 0)):
+        complete(client, DD, app, "Task_chair_approval", {"decision": "approve"})
+    [done] = [t for t in tasks_of(app, "Task_chair_approval")]
+    assert done.state == "completed"
+    assert data_of(app)["final_decision"]["outcome"] == "Approved"
+    assert open_task(app, "Task_read_decision") is not None
+
+
+def test_a_decision_sheet_is_refused_before_the_sitting_starts(client, app):
+    """Item 8: a decision sheet for Monday's Panel is refused a week early and at 08:59,
+    with no override, and accepted from 09:00."""
+    _heard_on_monday(client, app)
+    message = ("The Panel sits on Monday 7 December 2026 at 09:00: its decision can be recorded only at "
+               "or after the sitting. An emergency that cannot wait is agreed by the Head of Service.")
+    for early in (london(2026, 11, 30, 12, 0), london(2026, 12, 7, 8, 59)):
+        with freeze_time(early):
+            response = post_task(client, ADMIN, app, "Task_decision_sheet", sheet(["s20_planned"], ["s20"]))
+        assert response.status_code == 400
+        assert error_summary(response) == [message]
+        assert page(response).select_one("#override_reason") is None
+    assert open_task(app, "Task_chair_approval") is None
+    with freeze_time(london(2026, 12, 7, 9, 0)):
+        complete(client, ADMIN, app, "Task_decision_sheet", sheet(["s20_planned"], ["s20"]))
+    assert open_task(app, "Task_chair_approval") is not None
+
+
+def test_panel_members_see_the_agenda_and_the_papers_before_the_sitting(client, app):
+    """Item 9: the Panel's members (Panels §1 'Membership') read the agenda and the papers;
+    a Head of Service of a service not on the Panel, and the other panels' Chair, do not."""
+    add_person(app, "hos-lac", "Head of Service", service="LAC")
+    add_person(app, "hos-adoption", "Head of Service", service="Adoption")
+    add_person(app, "gm-art", "Group Manager", service="ART")
+    _heard_on_monday(client, app)
+    sign_in(client, ADMIN)
+    row = page(client.get("/agenda/resource-panel")).select_one("table.resource-panel-agenda tbody tr")
+    paper = row.find("a", string=lambda s: s and s.startswith("Genogram"))["href"]
+    case_url = f"/cases/{case_id(app)}"
+    client.post("/sign-out")
+    members = (LAWYER, HFS, "head-of-service-children-s-resources", "hos-lac", "gm-art", MEMBER_HOS, DD,
+               "independent-reviewing-team-manager", "virtual-school-head-teacher")
+    with freeze_time(london(2026, 12, 4, 10, 0)):        # the Friday before the sitting
+        for username in members:
+            sign_in(client, username)
+            agenda = client.get("/agenda/resource-panel")
+            assert agenda.status_code == 200, username
+            assert "CIN-0001" in text(agenda) and "Resource Panel agenda" in text(client.get("/"))
+            assert client.get(paper).status_code == 200, username
+            assert client.get(case_url).status_code == 200, username
+            client.post("/sign-out")
+        for username in ("hos-adoption", "panel-chair", "social-worker-lac"):
+            sign_in(client, username)
+            assert client.get("/agenda/resource-panel").status_code == 403, username
+            assert "Resource Panel agenda" not in text(client.get("/"))
+            # (the other panels' Chair opens every case, as panel staff do: not this Panel's rule)
+            if username != "panel-chair":
+                assert client.get(paper).status_code == 404, username
+            client.post("/sign-out")
+    # once the case is decided it is off the agenda: the lawyer no longer reads its papers
+    with freeze_time(london(2026, 12, 7, 11, 0)):
+        complete(client, ADMIN, app, "Task_decision_sheet", sheet(["s20_planned"], ["s20"]))
+        complete(client, AD, app, "Task_chair_approval", {"decision": "approve"})
+    sign_in(client, LAWYER)
+    assert client.get(paper).status_code == 404
+
+
+def test_the_recommendation_asks_the_presenting_guidance_and_the_panel_sees_it(client, app):
+    """Item 10 (Guidance for Presenting Cases) and item 21: the recommendation asks for the
+    child's wishes, relatives and friends contacted, the parents' views and legal advice;
+    the Head of Service, the agenda and the decision sheet show them."""
+    sign_in(client, CSW)
+    url = start_referral(client, app)
+    bare = {k: v for k, v in recommendation(["s20_planned"]).items() if k not in PRESENTING}
+    response = client.post(url, data=dict(bare, family_support="not_viable"))
+    assert response.status_code == 400
+    errors = error_summary(response)
+    for expected in ("Select an answer for ‘Was the child asked what they want to happen next?’",
+                     "Select an answer for ‘Have all known relatives and friends been contacted and asked "
+                     "to care for the child?’",
+                     "Enter ‘What did they say, and is there anyone not contacted?’",
+                     "Enter ‘What are the views of the parents, the Children's Guardian or the court?’",
+                     "Select an answer for ‘Has legal advice been taken?’",
+                     "Enter ‘What was the legal advice, and are there other legal options?’"):
+        assert expected in errors
+    # asked, but their wishes left out; typed answers are kept
+    response = client.post(url, data=dict(bare, family_support="not_viable", **dict(PRESENTING, child_wishes="")))
+    assert "Enter ‘What does the child want to happen next?’" in error_summary(response)
+    assert page(response).select_one("textarea#parents_views").get_text() == PRESENTING["parents_views"]
+    client.post("/sign-out")
+    _heard_on_monday(client, app)
+    [(_, row)] = agenda_rows(client, LAWYER)
+    for value in (PRESENTING["child_wishes"], PRESENTING["relatives_response"], PRESENTING["parents_views"],
+                  PRESENTING["legal_advice"]):
+        assert value in row
+    assert "What the child wants to happen next" in row
+    sign_in(client, ADMIN)
+    form = text(client.get(f"/tasks/{open_task(app, 'Task_decision_sheet').id}"))
+    assert f"What the child wants to happen next {PRESENTING['child_wishes']}" in form
+    assert f"Legal advice and other legal options {PRESENTING['legal_advice']}" in form
+    assert "Relatives and friends contacted and asked to care for the child Yes" in form
+
+
+def test_the_head_of_service_sees_why_the_child_could_not_be_asked(client, app):
+    """Item 21: 'or why it could not be asked', shown to the person deciding."""
+    evidence = upload_papers(client, app, ["family_support_evidence"])
+    sign_in(client, CSW)
+    url = start_referral(client, app)
+    answers = dict(recommendation(["s20_planned"], evidence=evidence), child_asked="no")
+    answers.pop("child_wishes")
+    response = client.post(url, data=answers)
+    assert "Enter ‘Why could the child not be asked?’" in error_summary(response)
+    response = client.post(url, data=dict(answers, child_not_asked_reason="She is eight months old."))
+    assert response.status_code == 302, error_summary(response)
+    client.post("/sign-out")
+    sign_in(client, GM)
+    gm_page = text(client.get(f"/tasks/{open_task(app, 'Task_gm_join').id}"))
+    assert "Why the child was not asked She is eight months old." in gm_page
+    assert "What the child wants to happen next" not in gm_page
+
+
+def test_the_chair_sees_what_the_child_wants_as_the_panel_heard_it(client, app):
+    """Item 21 at the Panel's decision: the sheet records it; the chair sees it."""
+    _heard_on_monday(client, app)
+    with freeze_time(london(2026, 12, 7, 11, 0)):
+        response = post_task(client, ADMIN, app, "Task_decision_sheet",
+                             dict(sheet(["s20_planned"], ["s20"]), child_asked="no", child_wishes=""))
+        assert error_summary(response) == ["Enter ‘Why could the child not be asked?’"]
+        complete(client, ADMIN, app, "Task_decision_sheet", sheet(["s20_planned"], ["s20"]))
+    sign_in(client, AD)
+    chair_page = text(client.get(f"/tasks/{open_task(app, 'Task_chair_approval').id}"))
+    assert "What the child wants to happen next She told the Panel she wants to stay at her school." in chair_page
+
+
+@freeze_time(london(2026, 12, 1, 10, 0))
+def test_secure_accommodation_goes_to_a_secure_planning_meeting_then_the_assistant_director(client, app):
+    """Item 11: a Secure Planning Meeting chaired by the Head of Service, then the Assistant
+    Director approves its recommendation (Matrix of Responsibility), not the weekly Panel."""
+    evidence = upload_papers(client, app, ["family_support_evidence"])
+    sign_in(client, CSW)
+    url = start_referral(client, app)
+    response = client.post(url, data=recommendation(["secure_accommodation", "s20_planned"], evidence=evidence))
+    assert error_summary(response) == [
+        "Secure accommodation is decided at a Secure Planning Meeting and by the Assistant Director, not at "
+        "the weekly Panel: recommend it on its own, and anything else in another referral"]
+    response = client.post(url, data=recommendation(["secure_accommodation"], evidence=evidence))
+    assert response.status_code == 302, error_summary(response)
+    client.post("/sign-out")
+    assert open_task(app, "Task_gm_join") is None
+    meeting = open_task(app, "Task_secure_planning_meeting")
+    assert (meeting.post, meeting.service, meeting.due_at) == ("Head of Service", "CIN", datetime(2026, 12, 2, 17, 0))
+    sign_in(client, HOS)
+    shown = text(client.get(f"/tasks/{meeting.id}"))
+    assert f"What the child wants to happen next {PRESENTING['child_wishes']}" in shown
+    client.post("/sign-out")
+    held = {"attendees": "CSW, Group Manager, the IRO, the child's solicitor.", "recommends": "yes",
+            "reasons": "She has absconded nine times in a month and been found with adults who exploit her.",
+            "child_asked": "yes", "child_wishes": "She does not want to go to a secure unit far from home."}
+    response = post_task(client, HOS, app, "Task_secure_planning_meeting",
+                         dict(held, **date_fields("held_on", date(2026, 12, 2))))
+    assert error_summary(response) == [
+        "The Secure Planning Meeting is on 2 December 2026, which has not happened yet: record it once it "
+        "has been held."]
+    complete(client, HOS, app, "Task_secure_planning_meeting", dict(held, **date_fields("held_on", date(2026, 12, 1))))
+    approval = open_task(app, "Task_secure_approval")
+    assert approval.post == "Assistant Director"
+    # the Head of Service chaired the meeting but cannot approve its recommendation
+    sign_in(client, HOS)
+    assert client.post(f"/tasks/{approval.id}", data={"decision": "approve"}).status_code in (403, 404)
+    client.post("/sign-out")
+    sign_in(client, AD)
+    shown = text(client.get(f"/tasks/{approval.id}"))
+    assert "What the child wants to happen next She does not want to go to a secure unit far from home." in shown
+    assert "The meeting recommends secure accommodation Yes" in shown
+    client.post("/sign-out")
+    complete(client, AD, app, "Task_secure_approval", {
+        "decision": "approve", "rationale": "No less restrictive option keeps her safe.",
+        "conditions": "Reviewed by the court within 72 hours.", "actions": "Legal to apply for a s25 order today."})
+    final = data_of(app)["final_decision"]
+    assert (final["outcome"], final["sections"]) == ("Approved", ["Section 25 (secure accommodation)"])
+    assert final["sitting_label"] == "Secure Planning Meeting of 1 December 2026, then the Assistant Director"
+    assert agenda_item(app) is None and open_task(app, "Task_decision_sheet") is None
+    sign_in(client, CSW)
+    assert "Secure accommodation order (section 25)" in text(
+        client.get(f"/tasks/{open_task(app, 'Task_read_decision').id}"))
+    client.post("/sign-out")
+    complete(client, CSW, app, "Task_read_decision", {"confirm": ["read"]})
+    assert instance(app).status == "complete"
+    sign_in(client, CSW)
+    decision = page(client.get(f"/cases/{case_id(app)}")).select_one(".resource-panel-decision").get_text(" ")
+    assert "Secure Planning Meeting of 1 December 2026, then the Assistant Director" in decision
+    assert "Section 25 (secure accommodation)" in decision and "Legal to apply for a s25 order today." in decision
+
+
+def test_the_api_refuses_a_decision_sheet_whose_sections_are_only_spaces(client, app):
+    """Item 12: over POST /api/v1/tasks/<id>/complete, as the form does."""
+    _heard_on_monday(client, app)
+    task_id = open_task(app, "Task_decision_sheet").id
+    admin = api_token(app, ADMIN)
+    blank = dict(sheet(["s20_planned"], ["s20"]), rationale="   ", conditions="\t", actions=" \n ",
+                 child_asked=True, child_wishes="  ", refer_to_jarp=False)
+    with freeze_time(london(2026, 12, 7, 11, 0)):
+        response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=api_auth(admin), json={"data": blank})
+        assert response.status_code == 422, response.json
+        fields = {e["field"]: e["message"] for e in response.json["errors"]}
+        assert fields == {"rationale": "Enter ‘Rationale’", "conditions": "Enter ‘Conditions’",
+                          "actions": "Enter ‘Actions’",
+                          "child_wishes": "Enter ‘What does the child want to happen next?’"}
+        assert open_task(app, "Task_chair_approval") is None
+        good = dict(sheet(["s20_planned"], ["s20"]), child_asked=True, refer_to_jarp=False)
+        response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=api_auth(admin), json={"data": good})
+        assert response.status_code == 200, response.json
+    assert open_task(app, "Task_chair_approval") is not None

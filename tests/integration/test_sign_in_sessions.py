@@ -127,3 +127,19 @@ def test_the_cookie_holds_no_user_id(client):
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
     data = serializer.loads(client.get_cookie("session").value)
     assert "user_id" not in data and "sid" in data
+
+
+def test_signing_in_again_ends_the_earlier_session_first(app, client):
+    sign_in(client, "social-worker")
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/").status_code == 200
+    sign_in(client, "group-manager")       # the same browser, without signing out
+    assert "Demo Group Manager" in text(client.get("/"))
+    refused = copy.get("/")
+    assert refused.status_code == 302 and "/sign-in" in refused.headers["Location"]
+    assert "someone signed in again in the browser you used" in text(copy.get("/sign-in"))
+    with app.app_context():
+        ended = db.session.scalars(select(AuthSession.end_reason).order_by(AuthSession.id)).all()
+    assert ended == ["signed_in_again", None]
+    assert _actions(app)[-3:] == ["user.signed_in", "user.signed_out", "user.signed_in"]

@@ -19,7 +19,7 @@ from ..conftest import sign_in
 from .jarp_steps import case_id, open_task
 
 __all__ = [
-    "london", "as_db", "date_fields", "case_id", "open_task", "add_person", "add_case",
+    "CHILD_WISHES", "london", "as_db", "date_fields", "case_id", "open_task", "add_person", "add_case",
     "start_transfer", "request_form", "request_transfer", "submit", "complete_as",
     "case_row", "transfer_instances", "audit_events", "task_rows",
 ]
@@ -70,9 +70,14 @@ def start_transfer(client, app, reference) -> str:
     return response.location
 
 
+CHILD_WISHES = "To keep seeing the same worker until the move."
+
+
 def request_form(route, receiving_service, transfer_date, *, receiving_unit=None,
-                 reason="The case has reached its point of transfer.") -> dict:
+                 reason="The case has reached its point of transfer.", child_wishes=CHILD_WISHES) -> dict:
+    """The request as a browser posts it; the child was asked what they want next (issue 12 item 21)."""
     form = {"route": route, "receiving_service": receiving_service, "reason": reason,
+            "child_asked": "yes", "child_wishes": child_wishes,
             **date_fields("transfer_date", transfer_date)}
     if receiving_unit:
         form["receiving_unit"] = receiving_unit

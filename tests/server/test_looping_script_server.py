@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def jarp_like(script: str) -> bytes:
-    return looping_first(script).replace(b'"repair_steps"', b'"jarp_referral"')
+    # a startable process a case may run several of at once (a JARP referral
+    # runs one at a time per case since issue 12 item 16)
+    return looping_first(script).replace(b'"repair_steps"', b'"resource_panel_review"')
 
 
 def _free_port() -> int:
@@ -50,7 +52,7 @@ def _request(port, method, path, body=None, token=None, timeout=30):
 def test_ten_looping_starts_at_once_leave_the_server_answering(app, database_url, tmp_path):
     with app.app_context():
         with unit_of_work():
-            specs.deploy(jarp_like("while True: pass"), "jarp_referral.bpmn", forms={})
+            specs.deploy(jarp_like("while True: pass"), "resource_panel_review.bpmn", forms={})
         case_id = db.session.scalar(select(Case.id).filter_by(reference="CIN-0001"))
     env = {**os.environ, "DATABASE_URL": database_url, "CASEFLOW_SECRET_KEY": "server-test-secret",
            "CASEFLOW_DOCUMENTS_DIR": str(tmp_path / "documents"), "FLASK_APP": "webforms:create_app()",
@@ -78,7 +80,7 @@ def test_ten_looping_starts_at_once_leave_the_server_answering(app, database_url
 
         def start():
             starts.append(_request(port, "POST", "/api/v1/instances", token=token,
-                                   body={"process": "jarp_referral", "case_id": case_id}))
+                                   body={"process": "resource_panel_review", "case_id": case_id}))
 
         def keep_signing_in():
             while not storm.is_set():
@@ -110,10 +112,10 @@ def test_ten_looping_starts_at_once_leave_the_server_answering(app, database_url
         began = time.monotonic()
         with app.app_context():
             with unit_of_work():
-                specs.deploy(jarp_like("total = 2"), "jarp_referral.bpmn", forms={})
+                specs.deploy(jarp_like("total = 2"), "resource_panel_review.bpmn", forms={})
         assert time.monotonic() - began < 5
         status, data, took = _request(port, "POST", "/api/v1/instances", token=token,
-                                      body={"process": "jarp_referral", "case_id": case_id})
+                                      body={"process": "resource_panel_review", "case_id": case_id})
         assert status == 201, data
         assert json.loads(data)["status"] == "running"
     finally:

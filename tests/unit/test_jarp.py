@@ -4,7 +4,7 @@ Dates: in January 2025 Fri 10 and Fri 17 are cut-off days for the Tuesday
 sittings on the 14th and 21st. Easter 2025 is Fri 18 - Mon 21 April.
 """
 import json
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -360,3 +360,43 @@ def test_agenda_order():
     ]
     assert [i["id"] for i in sorted(items, key=jarp.agenda_sort_key)] == [
         "p1", "p2-carried", "p2-new-high", "p2-new-early", "p2-new-late", "p3"]
+
+
+# ---------------------------------------------------------------- issue 12 items 8, 13, 17
+
+@pytest.mark.parametrize("service", jarp.REFERRING_SERVICES)
+def test_the_services_panels_6_lists_may_refer(service):
+    assert jarp.referrer_problems(service) == []
+
+
+@pytest.mark.parametrize("service", ["Rapid Response", "Family Support", "ART", None])
+def test_other_services_may_not_refer_and_are_told_who_may(service):
+    [problem] = jarp.referrer_problems(service)
+    assert problem.startswith("Only the case-holding units of A&A, CIN, CWD, Fostering, Adoption, Hospital, "
+                              "Leaving Care and LAC may refer to JARP (Panels §6)")
+    assert "through Access and Assessment" in problem
+
+
+def test_a_jarp_decision_is_recorded_from_the_sittings_start():
+    sitting = datetime(2026, 11, 24, 9, 30, tzinfo=clock.LONDON)
+    [problem] = jarp.decision_problems({}, sitting.isoformat(), sitting - timedelta(seconds=1))
+    assert problem.startswith("JARP meets on Tuesday 24 November 2026 at 09:30")
+    assert "direct referral" in problem
+    assert jarp.decision_problems({}, sitting.isoformat(), sitting) == []
+    assert jarp.decision_problems({}, sitting.isoformat(), sitting + timedelta(days=7)) == []
+
+
+def test_the_agenda_summary_says_what_is_asked_and_what_the_child_wants():
+    summary = jarp.agenda_summary({"assessment_summary": " Risk of breakdown. ", "duration_weeks": 12,
+                                   "hours_per_week": 3.5, "expected_outcomes": "Calmer home.",
+                                   "child_asked": True, "child_wishes": "To stay with mum."})
+    assert summary == ("Risk of breakdown. Asked for 12 weeks, 3.5 hours a week. Expected outcomes: Calmer home. "
+                       "What the child wants to happen next: To stay with mum.")
+    assert jarp.agenda_summary({"assessment_summary": "EPO.", "child_asked": False,
+                                "child_not_asked_reason": "A baby."}) == "EPO. The child was not asked: A baby."
+
+
+def test_a_review_asks_the_listed_agencies_and_none_for_free_text_from_older_decisions():
+    assert jarp.providers(["Contact Service", "Youth Offending Team"]) == ["Contact Service", "Youth Offending Team"]
+    assert jarp.providers("Child and Family Consultation Service; Parenting Team") == []
+    assert jarp.providers(None) == []

@@ -175,3 +175,35 @@ def test_the_papers_form_shows_each_case_types_checklist_and_only_it():
     options = _form("panel_papers.schema.json")["properties"]["included"]["items"]["anyOf"]
     expected = [(d["key"], pb.item_title(d), [k]) for k in pb.CASE_TYPES for d in pb.checklist(k)]
     assert [(o["const"], o["title"], o["x-when"]["in"]) for o in options] == expected
+
+
+def test_a_panel_sits_on_a_working_day():
+    assert pb.sitting_day_problem(date(2027, 2, 3)) is None
+    assert pb.sitting_day_problem(date(2027, 2, 7)).startswith("Sunday 7 February 2027 is a weekend")
+    assert pb.sitting_day_problem(date(2027, 12, 28)).startswith("Tuesday 28 December 2027 is a bank holiday")
+    assert all(pb.sitting_day_problem(d) is None for d in pb.monthly_sittings(2027, 0, 1))   # off bank holidays
+
+
+def test_booking_after_the_papers_deadline_needs_special_circumstances_for_the_panel_advisor():
+    deadline = datetime(2026, 12, 11, 17, 0, tzinfo=LONDON)
+    before, after = datetime(2026, 12, 11, 16, 59, tzinfo=LONDON), datetime(2026, 12, 11, 17, 0, tzinfo=LONDON)
+    assert pb.late_booking_problem(JAN, deadline, None, before) is None
+    assert pb.late_booking_problem(JAN, deadline, None, after).startswith(
+        "The papers deadline for the Panel on Wednesday 6 January 2027 was 17:00 on Friday 11 December 2026.")
+    assert pb.late_booking_problem(JAN, deadline, "  ", after) is not None
+    assert pb.late_booking_problem(JAN, deadline, "Court timetable", after) is None
+    late = pb.placement_data(pb.ADOPTION, "booked", JAN, deadline, 1, 1, now=after)
+    assert late["placement"]["late"] is True
+    assert pb.placement_data(pb.ADOPTION, "booked", JAN, deadline, 1, 1, now=before)["placement"]["late"] is False
+    # the Panel Advisor's date for the papers: from today, before the Panel
+    today = date(2026, 12, 14)
+    assert pb.late_booking_problems({"decision": "accept", "papers_by": "2026-12-23"}, JAN, today) == []
+    assert pb.late_booking_problems({"decision": "accept", "papers_by": "2026-12-13"}, JAN, today) == [
+        "The date for the papers must not be in the past."]
+    assert pb.late_booking_problems({"decision": "accept", "papers_by": "2027-01-06"}, JAN, today) == [
+        "The papers must come before the Panel on Wednesday 6 January 2027: choose an earlier date."]
+    assert pb.late_booking_problems({"decision": "refuse"}, JAN, today) == []
+
+
+def test_the_fostering_manager_signs_off_the_reports_the_matrix_names():
+    assert [t for t in pb.CASE_TYPES if pb.needs_sign_off(t)] == ["fostering_permanence", "foster_carer_approval"]

@@ -171,3 +171,59 @@ def test_decision_summary_in_words():
 def test_every_request_and_approval_has_a_known_section():
     assert all(section in rp.SECTIONS for _, section in rp.APPROVALS.values())
     assert set(rp.EMERGENCY) <= set(rp.REQUESTS)
+
+
+# ---------------------------------------------------------------- issue 12 items 8-11
+
+MONDAY_NINE = at(COMING, 9, 0)
+
+
+@pytest.mark.parametrize("now, early", [
+    (at(date(2026, 11, 30), 12), True),             # a week early
+    (at(COMING, 8, 59, 59), True),
+    (MONDAY_NINE, False),                           # 09:00:00 is in time
+    (at(COMING, 13, 30), False),                    # after the sitting
+    (at(AFTER, 10), False),
+])
+def test_a_decision_is_recorded_only_at_or_after_the_sitting(now, early):
+    from processes import sittings
+    problems = sittings.decision_problems(MONDAY_NINE.isoformat(), now)
+    assert bool(problems) is early
+    if early:
+        assert problems == ["The Panel sits on Monday 7 December 2026 at 09:00: its decision can be recorded "
+                            "only at or after the sitting. An emergency that cannot wait is agreed by the "
+                            "Head of Service."]
+
+
+def test_an_early_decision_sheet_lists_every_problem_at_once():
+    sheet = {"outcome": "approved", "approved": ["care_order"], "sections": []}
+    problems = rp.decision_sheet_problems(sheet, rp.starts_at(COMING).isoformat(), at(THU, 10))
+    assert len(problems) == 2 and problems[0].startswith("The Panel sits on Monday 7 December 2026")
+
+
+def test_membership_follows_panels_1():
+    assert all(rp.is_member(p, None) for p in ("Assistant Director", "Deputy Director", "Principal Lawyer",
+                                                "Head of Family Support", "Head of Service Children's Resources"))
+    assert rp.is_member("Head of Service", "LAC") and not rp.is_member("Head of Service", "Fostering")
+    assert not rp.is_member("Panel Chair", None) and not rp.is_member("Consultant Social Worker", "CIN")
+
+
+def test_secure_accommodation_is_its_own_route_and_the_meeting_must_have_been_held():
+    assert rp.is_secure(["secure_accommodation"]) and not rp.is_secure(["s20_planned"])
+    assert rp.secure_planning_problems({"held_on": "2026-12-03"}, date(2026, 12, 3)) == []
+    assert rp.secure_planning_problems({"held_on": "2026-12-04"}, date(2026, 12, 3)) == [
+        "The Secure Planning Meeting is on 4 December 2026, which has not happened yet: record it once it "
+        "has been held."]
+    final = rp.secure_decision({"held_on": "2026-12-03"}, {"decision": "not_approve", "rationale": "r",
+                                                           "conditions": "None", "actions": "a"}, at(THU, 15))
+    assert (final["outcome"], final["approved"], final["sections"]) == ("Not approved", [], [])
+
+
+def test_presenting_points_in_words():
+    assert rp.presenting_points({"child_asked": False, "child_not_asked_reason": "A baby.",
+                                 "relatives_contacted": False, "parents_views": "Agree."}) == [
+        ("Why the child was not asked", "A baby."),
+        ("Relatives and friends contacted and asked to care for the child", "No"),
+        ("Views of the parents, the Children's Guardian or the court", "Agree."),
+    ]
+    assert rp.presenting_points(None) == []

@@ -31,7 +31,7 @@ GOOD = {
                        "permanency_plan": "fostering_panel", "permanency_plan_date": "2026-03-09"},
     "cin_leaving_care_early": {**BASE, "in_court": True, "permanency_plan": "final_hearing",
                                "permanency_plan_date": "2026-03-13",
-                               "date_of_birth": "2010-06-01", "both_gms_agree": True},
+                               "date_of_birth": "2010-06-01"},
     "lac_leaving_care": {"request_date": "2026-07-15", "transfer_date": "2026-07-20",
                          "joint_visit_date": "2026-07-14", "date_of_birth": "2010-07-20",
                          "young_person_view": "Happy to move; wants the same PA.",
@@ -308,7 +308,12 @@ def test_child_in_need_needs_a_completed_core_assessment_and_a_clear_plan():
 def test_cwd_with_child_protection_factors_goes_to_a_cin_csw():
     assert p("aa_cwd", child_protection_factors=True) == [
         "There are child protection factors: a Consultant Social Worker in CIN takes case "
-        "responsibility (CWD may work jointly by agreement between Group Managers)."]
+        "responsibility (CWD may work jointly by agreement between Group Managers); name the CIN unit."]
+    # named: that unit's CSW decides in their own task (issue 12 item 4)
+    assert p("aa_cwd", child_protection_factors=True, cin_unit="CIN Unit 1") == []
+    assert transfer.cin_takes_responsibility("aa_cwd", {"child_protection_factors": True, "cin_unit": "CIN Unit 1"})
+    assert not transfer.cin_takes_responsibility("aa_cwd", {"child_protection_factors": True})
+    assert not transfer.cin_takes_responsibility("aa_cwd", {"child_protection_factors": False, "cin_unit": "CIN Unit 1"})
     assert p("aa_cwd", child_protection_factors=None) == [
         "Whether there are child protection factors is not answered."]
 
@@ -351,9 +356,10 @@ def test_permanence_to_leaving_care_from_16():
 
 
 def test_15_year_old_straight_to_leaving_care_needs_both_group_managers():
-    assert p("cin_leaving_care_early", both_gms_agree=False) == [
-        "Both Group Managers (CIN and Leaving Care) must agree to a transfer straight to "
-        "Leaving Care."]
+    # the Group Managers' agreement is their own two tasks (issue 12 item 4), not a fact here
+    assert transfer.needs_gm_agreement("cin_leaving_care_early")
+    assert not any(transfer.needs_gm_agreement(r) for r in transfer.ROUTES if r != "cin_leaving_care_early")
+    assert "both_gms_agree" not in transfer.ROUTES["cin_leaving_care_early"]["fields"]
     assert p("cin_leaving_care_early", date_of_birth="2011-03-13") == []   # 15 that day
     assert p("cin_leaving_care_early", date_of_birth="2011-03-14") == [
         "Only young people aged 15 or over may go straight to Leaving Care (the young person "
@@ -496,3 +502,77 @@ def test_age_on():
 
 def test_disagreement_goes_csws_then_group_managers():
     assert transfer.DISAGREEMENT_STEPS == (posts.CSW, posts.GROUP_MANAGER)
+
+
+# --- the point of transfer (issue 12 item 1) ----------------------------------
+
+ACCEPTED = datetime(2026, 12, 2, 11, 0, tzinfo=L)
+
+
+@pytest.mark.parametrize("route, transfer_date, facts, expected", [
+    # at the First Hearing, whatever the proposed date (the hearing fixes the day)
+    ("aa_cin_court", "2027-01-19", {"first_hearing_date": "2027-01-20"}, datetime(2027, 1, 20, 17, 0, tzinfo=L)),
+    # pre-birth within 4 weeks of the expected delivery date: A&A keeps it until after the initial hearing
+    ("aa_cin_pre_birth", "2026-12-03", {"request_date": "2026-12-01", "expected_delivery_date": "2026-12-20",
+                                        "initial_hearing_date": "2026-12-15"}, datetime(2026, 12, 15, 17, 0, tzinfo=L)),
+    # pre-birth further off: the proposed transfer date
+    ("aa_cin_pre_birth", "2026-12-03", {"request_date": "2026-12-01", "expected_delivery_date": "2027-01-20",
+                                        "initial_hearing_date": "2026-12-15"}, datetime(2026, 12, 3, 17, 0, tzinfo=L)),
+    # after the first looked after review, or the later proposed date
+    ("aa_cin_looked_after", "2026-12-03", {"first_lac_review_date": "2026-12-09"}, datetime(2026, 12, 9, 17, 0, tzinfo=L)),
+    ("aa_cin_looked_after", "2026-12-04", {"first_lac_review_date": "2026-11-30"}, datetime(2026, 12, 4, 17, 0, tzinfo=L)),
+    # when the permanency plan is approved
+    ("cin_permanence", "2026-12-03", {"permanency_plan_date": "2027-02-10"}, datetime(2027, 2, 10, 17, 0, tzinfo=L)),
+    ("cin_leaving_care_early", "2026-12-03", {"permanency_plan_date": "2027-02-10"},
+     datetime(2027, 2, 10, 17, 0, tzinfo=L)),
+    # the other routes: the proposed transfer date
+    ("aa_cwd", "2026-12-04", {}, datetime(2026, 12, 4, 17, 0, tzinfo=L)),
+    ("lac_leaving_care", "2026-12-04", {}, datetime(2026, 12, 4, 17, 0, tzinfo=L)),
+    # immediately: a child in need, Rapid Response
+    ("aa_cin_child_in_need", "2026-12-04", {}, ACCEPTED),
+    ("into_rapid_response", "2026-12-02", {}, ACCEPTED),
+    # never before acceptance: a day already passed moves the case now
+    ("aa_cin_court", "2026-11-30", {"first_hearing_date": "2026-11-30"}, ACCEPTED),
+    # an overridden route with its event not recorded: the proposed date
+    ("aa_cin_court", "2026-12-07", {}, datetime(2026, 12, 7, 17, 0, tzinfo=L)),
+])
+def test_the_case_moves_at_the_routes_point_of_transfer(route, transfer_date, facts, expected):
+    assert transfer.moves_at(route, transfer_date, facts, ACCEPTED) == expected
+
+
+def test_the_fact_that_fixes_the_point_of_transfer():
+    assert transfer.transfer_point("aa_cin_court", "2027-01-20", {}) == ("first_hearing_date", "the First Hearing")
+    assert transfer.transfer_point("aa_cwd", "2027-01-20", {}) == ("transfer_date", None)
+    far = {"request_date": "2026-12-01", "expected_delivery_date": "2027-03-01"}
+    assert transfer.transfer_point("aa_cin_pre_birth", "2027-01-20", far) == ("transfer_date", None)
+    with pytest.raises(ValueError):
+        transfer.transfer_point("no_such_route", "2027-01-20", {})
+
+
+def test_a_new_date_in_the_past_is_refused():
+    assert transfer.date_change_problems({"new_date": "2027-01-27"}, "2027-01-11") == []
+    assert transfer.date_change_problems({"new_date": "2027-01-11"}, "2027-01-11") == []
+    assert transfer.date_change_problems({"new_date": "2027-01-08"}, "2027-01-11") == [
+        "The new date (8 January 2027) is in the past: enter today (11 January 2027) or a later date."]
+
+
+# --- the request (issue 12 item 5) -------------------------------------------
+
+CASE = {"service": "CIN", "unit": "CIN Unit 1"}
+
+
+def test_a_request_for_a_transfer_date_before_the_request_is_refused():
+    good = {"route": "cin_permanence", "receiving_service": "LAC", "transfer_date": "2026-03-10"}
+    assert transfer.request_problems(good, CASE, "2026-03-10") == []
+    assert transfer.request_problems(dict(good, transfer_date="2026-03-09"), CASE, "2026-03-10") == [
+        "The proposed transfer date (9 March 2026) is before the request (10 March 2026): "
+        "enter today or a later date (Case Transfer §3)."]
+
+
+def test_a_request_must_fit_the_route_and_not_name_the_unit_holding_the_case():
+    wrong = {"route": "aa_cin_court", "receiving_service": "LAC", "receiving_unit": "CIN Unit 1",
+             "transfer_date": "2026-03-12"}
+    assert transfer.request_problems(wrong, CASE, "2026-03-10") == [
+        "This route is for cases in A&A; this case is in CIN (Case Transfer §3).",
+        "This route goes to CIN, not LAC (Case Transfer §3).",
+        "The case is already in CIN Unit 1."]

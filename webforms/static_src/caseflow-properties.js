@@ -94,7 +94,7 @@ function PropertyText(props) {
     getValue: () => getProperty(getBusinessObject(element), name),
     setValue: (value) => setProperty(element, name, value, services),
   };
-  return area ? h(TextAreaEntry, { ...common, rows: 3, monospace: true, autoResize: true })
+  return area ? h(TextAreaEntry, { ...common, rows: 3, monospace: area !== 'words', autoResize: true })
     : h(TextFieldEntry, common);
 }
 
@@ -225,6 +225,8 @@ function entries(element) {
       'A function of the answers returning the rules they break.', { area: true });
     text('caseflow-override-post', 'overridePost', 'Override post',
       'The post that may override the rules with a reason.');
+    text('caseflow-notify-unit', 'notifyUnit', 'Tell the unit of this decision',
+      "The answer whose words the case's unit is told (for example outcome); empty: the unit is not told.");
   }
   if (is(element, 'bpmn:Lane')) {
     out.push({ id: 'caseflow-post', element, component: LanePost, isEdited: isSelectEntryEdited });
@@ -244,6 +246,12 @@ function entries(element) {
   }
   if (is(element, 'bpmn:CallActivity')) {
     out.push({ id: 'caseflow-called', element, component: CalledProcess, isEdited: isSelectEntryEdited });
+  }
+  if (is(element, 'bpmn:FlowNode') && !is(element, 'bpmn:SequenceFlow')) {
+    // the "How this works" page and the family's letter prefer this to the step's name
+    out.push({ id: 'caseflow-family-text', element, name: 'familyText', label: 'For the family (plain English)',
+      description: 'One or two short sentences a child or parent can read: what happens at this step and why.',
+      area: 'words', component: PropertyText, isEdited: isTextAreaEntryEdited });
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js
 
 import CaseflowPropertiesModule from './caseflow-properties.js';
 import KeepUndrawnDiModule from './keep-undrawn-di.js';
+import KeepLoopRefsModule from './keep-loop-refs.js';
 
 const config = JSON.parse(document.getElementById('modeller-config').textContent);
 const statusBox = document.getElementById('modeller-status');
@@ -82,6 +83,7 @@ async function edit() {
     },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CaseflowPropertiesModule, KeepUndrawnDiModule,
+      KeepLoopRefsModule,
       { caseflowConfig: ['value', config] },
     ],
   });
@@ -205,7 +207,10 @@ async function edit() {
       say('info', `${answer.problems.length} problem${answer.problems.length === 1 ? '' : 's'} found.`);
       return false;
     }
-    say('success', 'No problems found: the diagram can be deployed.');
+    const warned = answer.warnings || [];
+    say('success', 'No problems found: the diagram can be deployed.' + (warned.length
+      ? ` ${warned.length} step${warned.length === 1 ? ' has' : 's have'} no sentence for the family yet: `
+        + warned.map((w) => w.message.split('’')[0].replace('‘', '')).join(', ') + '.' : ''));
     return true;
   }
 
