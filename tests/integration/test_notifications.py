@@ -332,3 +332,18 @@ def test_the_unit_is_told_of_a_decision_about_its_case_in_words(app, client):
         db.session.remove()
     assert "Record JARP decision: Services agreed and agencies to allocate them." in body
     assert "allocate." not in body.split("Services agreed")[0]          # the words, not the code
+
+
+def test_a_decision_reaches_the_unit_by_e_mail_through_the_worker_process(app, client, database_url):
+    from .jarp_steps import ALLOCATE_TIER3, complete_as, referral_by_social_worker
+    with freezegun.freeze_time(datetime(2026, 11, 20, 10, 0, tzinfo=clock.LONDON)):
+        referral_by_social_worker(client, app)
+    with freezegun.freeze_time(datetime(2026, 11, 24, 11, 0, tzinfo=clock.LONDON)):   # at the Tuesday meeting
+        complete_as(client, "jarp-co-ordinator", app, "Task_record_decision", ALLOCATE_TIER3)
+    with SmtpServer() as smtp:
+        worker_once(database_url, CASEFLOW_SMTP_URL=smtp.url)
+        told = [m for m in smtp.inbox.to("consultant-social-worker@example.org")
+                if m["Subject"] == "Decision made: Record JARP decision (case CIN-0001)"]
+    assert len(told) == 1
+    body = told[0].get_content()
+    assert "Services agreed and agencies to allocate them" in body and "Amira" not in body
