@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from processes import notifications as kinds
 
-from . import record
 from .db import db
 from .models import OutboxEvent
 from .timeutil import utcnow
@@ -38,8 +37,6 @@ def decision(actor, instance, what: str, outcome: str | None = None, units: list
          detail={"what": what, "outcome": outcome, "units": units})
 
 
-# the words of one answer: engine/record.py, the one place answers become words
-answer_label = record.answer_label
 
 
 @event.listens_for(Session, "before_commit")

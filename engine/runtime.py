@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import calendar, clock, posts
 
-from . import audit, authz, cache, documents, forms, hooks, outbox, permissions, scripting, specs
+from . import audit, authz, cache, documents, forms, hooks, outbox, permissions, record, scripting, specs
 from .current_data import current_task
 from .db import db
 from .models import ONE_AT_A_TIME, AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
@@ -270,7 +270,7 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     audit.record("task.completed", actor, instance=instance, task=task,
                  detail={"data": data, "for": away.name} if away else {"data": data})
     if props.get("notifyUnit"):  # a decision the case's unit is told of (issue 13)
-        outbox.decision(actor, instance, task.name, outbox.answer_label(
+        outbox.decision(actor, instance, task.name, record.answer_label(
             loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None), data, props["notifyUnit"]))
     if overridden:
         audit.record("rule.overridden", actor, instance=instance, task=task,

@@ -6,7 +6,6 @@ two rows a task completion writes, on SQLite and PostgreSQL; medians.
 """
 import statistics
 import sys
-import tempfile
 import time
 
 from engine import audit, audit_chain
@@ -16,7 +15,7 @@ from engine.transaction import unit_of_work
 from webforms import create_app
 
 from ..conftest import _build_template
-from ..pg import Cluster
+from .backends import on_both
 
 
 def measure(url: str, runs: int) -> float:
@@ -47,14 +46,7 @@ def measure(url: str, runs: int) -> float:
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    results = {"sqlite": measure(f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite", runs)}
-    cluster = Cluster()
-    cluster.start()
-    try:
-        cluster.admin("CREATE DATABASE caseflow_bench")
-        results["postgresql"] = measure(cluster.url("caseflow_bench"), runs)
-    finally:
-        cluster.stop()
+    results = on_both(measure, runs)
     for name, ms in results.items():
         print(f"{name}: the chain adds {ms:.3f} ms (median of {runs}) to a commit writing two audit rows")
 

@@ -6,7 +6,6 @@ and caching hit both alike, medians of many runs, on SQLite and PostgreSQL.
 """
 import statistics
 import sys
-import tempfile
 import time
 
 from engine import reads
@@ -14,7 +13,7 @@ from engine.db import db
 from webforms import create_app, demo
 
 from ..conftest import _build_template
-from ..pg import Cluster
+from .backends import on_both
 
 
 def measure(url: str, runs: int) -> tuple[float, float]:
@@ -42,14 +41,7 @@ def measure(url: str, runs: int) -> tuple[float, float]:
 
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    results = {"sqlite": measure(f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite", runs)}
-    cluster = Cluster()
-    cluster.start()
-    try:
-        cluster.admin("CREATE DATABASE caseflow_bench")
-        results["postgresql"] = measure(cluster.url("caseflow_bench"), runs)
-    finally:
-        cluster.stop()
+    results = on_both(measure, runs)
     for name, (on, off) in results.items():
         print(f"{name}: case page median {off:.3f} ms without, {on:.3f} ms with the read event "
               f"(+{on - off:.3f} ms, {runs} runs each, interleaved)")

@@ -5,7 +5,6 @@ and the fixed diagram deploys and runs afterwards (SQLite and PostgreSQL)."""
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,8 @@ from engine.transaction import unit_of_work
 
 from ..integration.test_script_budget import looping_first
 
+from .server_steps import start_like_make_run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,12 +29,6 @@ def jarp_like(script: str) -> bytes:
     # a startable process a case may run several of at once (a JARP referral
     # runs one at a time per case since issue 12 item 16)
     return looping_first(script).replace(b'"repair_steps"', b'"resource_panel_review"')
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _request(port, method, path, body=None, token=None, timeout=30):
@@ -61,10 +56,7 @@ def test_ten_looping_starts_at_once_leave_the_server_answering(app, database_url
            "CASEFLOW_SCRIPT_TIME_LIMIT": "0.5"}
     token = subprocess.run([sys.executable, "-m", "flask", "issue-token", "social-worker"], cwd=ROOT,
                            env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-    port = _free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2", "--threads", "4", "webforms:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_like_make_run(env)
     try:
         deadline = time.monotonic() + 30
         while True:

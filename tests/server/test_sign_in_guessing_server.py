@@ -5,11 +5,8 @@ compared (issue 11 review, finding 13), on SQLite and PostgreSQL."""
 import http.client
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -18,9 +15,9 @@ from engine.db import db
 from engine.models import AuditEvent
 from webforms import demo
 
-from .test_looping_script_server import _free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+from .server_steps import start_like_make_run
+
 GUESSES = 20
 
 
@@ -48,10 +45,7 @@ def _guess(port, cookie, csrf, password) -> int:
 def test_twenty_guesses_at_once_on_a_real_server_compare_at_most_five(app, database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "CASEFLOW_SECRET_KEY": "server-test-secret",
            "CASEFLOW_DOCUMENTS_DIR": str(tmp_path / "documents"), "CASEFLOW_SECURE_COOKIES": "0"}
-    port = _free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                               "--workers", "2", "--threads", "4", "webforms:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_like_make_run(env)
     try:
         deadline = time.monotonic() + 30
         while True:
