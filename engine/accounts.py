@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, select, update
 from werkzeug.security import generate_password_hash
 
-from . import audit
+from . import audit, token_cache
 from .db import db
 from .models import ApiToken, AuthSession, SignInFailure, User
 
@@ -125,14 +125,21 @@ def issue_token(user: User, label: str = "API token", days: int = TOKEN_DAYS) ->
 
 
 def token_user(token: str) -> User | None:
+    """The holder of a live token; checked against the database at most
+    every token_cache.TTL_SECONDS per process (the bound on a revocation)."""
     now = real_now()
-    row = db.session.execute(_TOKEN_BY_DIGEST, {"digest": digest(token), "now": now}).first()
+    key = digest(token)
+    cached = token_cache.get(key, now, LAST_SEEN_EVERY)
+    if cached is not None:
+        return cached
+    row = db.session.execute(_TOKEN_BY_DIGEST, {"digest": key, "now": now}).first()
     if row is None:
         return None
     api_token, user = row
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_SEEN_EVERY:
         api_token.last_used_at = now
         db.session.commit()
+    token_cache.put(key, api_token, user)
     return user
 
 

@@ -22,7 +22,7 @@ one (see tests/bench/dashboard_bench.py for the figures and the indexes).
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import (and_, case as sql_case, exists, func, literal, literal_column, null, select, union,
+from sqlalchemy import (case as sql_case, exists, func, literal, literal_column, null, select, union,
                         union_all)
 from sqlalchemy.orm import aliased
 
@@ -30,7 +30,7 @@ from processes import calendar, clock, posts
 
 from .db import db
 from .models import Case, ProcessDefinition, ProcessInstance, Task, Timer, Unit, User
-from .timeutil import from_db, to_db
+from .timeutil import to_db
 
 OPEN = ("running", "error", "suspended")
 # Written into the SQL, not bound: the partial indexes on open tasks
@@ -187,15 +187,27 @@ def stuck_counts(scope: Scope, r: Rules):
     return _grouped(stuck_ids(r), scope)
 
 
+def all_counts(scope: Scope, r: Rules):
+    """Open, overdue and stuck together: one pass over the open instances,
+    each tested against the two id sets (read once each, hashed)."""
+    pi = ProcessInstance
+    query = (select(pi.process_key, Unit.name, func.count(),
+                    func.sum(sql_case((pi.id.in_(overdue_ids(r)), 1), else_=0)),
+                    func.sum(sql_case((pi.id.in_(stuck_ids(r)), 1), else_=0)))
+             .select_from(pi).where(pi.status.in_(OPEN)).outerjoin(Unit, Unit.id == pi.unit_id))
+    where = _instance_scope(scope)
+    if where is not None:
+        query = query.where(where)
+    return query.group_by(pi.process_key, Unit.name)
+
+
 def summary(scope: Scope, r: Rules) -> Summary:
     out = Summary()
-    for attr, query in (("open", open_counts(scope)), ("overdue", overdue_counts(scope, r)),
-                        ("stuck", stuck_counts(scope, r))):
-        for process_key, unit, n in db.session.execute(query):
-            for key, table in ((process_key, out.by_process), (unit or "No unit", out.by_unit)):
-                counts = table.setdefault(key, Counts())
-                setattr(counts, attr, getattr(counts, attr) + n)
-            setattr(out.total, attr, getattr(out.total, attr) + n)
+    for process_key, unit, *figures in db.session.execute(all_counts(scope, r)):
+        for counts in (out.by_process.setdefault(process_key, Counts()),
+                       out.by_unit.setdefault(unit or "No unit", Counts()), out.total):
+            for attr, n in zip(("open", "overdue", "stuck"), figures):
+                setattr(counts, attr, getattr(counts, attr) + int(n or 0))
     out.by_process = dict(sorted(out.by_process.items()))
     out.by_unit = dict(sorted(out.by_unit.items()))
     out.names = process_names()
@@ -232,13 +244,18 @@ def _day_start(d: date) -> datetime:
     return to_db(datetime.combine(d, time(0, 0), tzinfo=clock.LONDON))
 
 
-def _due_range(column, f: Filters) -> list:
+def day_range(column, first: date | None, last: date | None) -> list:
+    """`column` (naive UTC) on London days `first` to `last`, both included; None: open-ended."""
     out = []
-    if f.due_from:
-        out.append(column >= _day_start(f.due_from))
-    if f.due_to:
-        out.append(column < _day_start(f.due_to + timedelta(days=1)))
+    if first:
+        out.append(column >= _day_start(first))
+    if last:
+        out.append(column < _day_start(last + timedelta(days=1)))
     return out
+
+
+def _due_range(column, f: Filters) -> list:
+    return day_range(column, f.due_from, f.due_to)
 
 
 def _filtered(process_key, priority, opened_at, due_at, r: Rules, f: Filters) -> list:
@@ -256,8 +273,12 @@ def _filtered(process_key, priority, opened_at, due_at, r: Rules, f: Filters) ->
 # ---------------------------------------------------------------- overdue list
 
 OVERDUE_SORTS = ("due", "created", "priority", "process", "unit", "post", "name")
+# A task made before its process had a priority (the JARP referral's first
+# steps, before scoring) has its process's: the list shows, filters and sorts by that.
+_TASK_PRIORITY = func.coalesce(Task.priority, select(ProcessInstance.priority)
+                               .where(ProcessInstance.id == Task.instance_id).scalar_subquery())
 # The column each sort orders by, for tasks and for process deadlines.
-_TASK_SORT = {"created": Task.created_at, "priority": Task.priority, "process": Task.process_key,
+_TASK_SORT = {"created": Task.created_at, "priority": _TASK_PRIORITY, "process": Task.process_key,
               "post": Task.post, "name": Task.name}
 _DEADLINE_SORT = {"created": ProcessInstance.started_at, "priority": ProcessInstance.priority,
                   "process": ProcessInstance.process_key, "post": null(), "name": ProcessInstance.summary}
@@ -278,7 +299,7 @@ def _overdue_keys(scope: Scope, r: Rules, f: Filters, sort: str | None):
     task_where = [Task.state == READY, Task.due_at < r.now]
     if (w := _task_scope(scope)) is not None:
         task_where.append(w)
-    task_where += _filtered(Task.process_key, Task.priority, Task.created_at, Task.due_at, r, f)
+    task_where += _filtered(Task.process_key, _TASK_PRIORITY, Task.created_at, Task.due_at, r, f)
     if f.unit_id:
         task_where.append(Task.unit_id == f.unit_id)
     if f.post:
@@ -343,7 +364,7 @@ def overdue_query(scope: Scope, r: Rules, f: Filters, limit: int | None = PAGE_S
                    sql_case((is_task, Task.name), else_=pi.summary).label("name"),
                    pi.process_key, Task.post, page.c.due_at,
                    sql_case((is_task, Task.created_at), else_=pi.started_at).label("created_at"),
-                   sql_case((is_task, Task.priority), else_=pi.priority).label("priority"),
+                   sql_case((is_task, func.coalesce(Task.priority, pi.priority)), else_=pi.priority).label("priority"),
                    Case.reference.label("case_reference"), Case.child_name.label("child_name"),
                    Unit.name.label("unit"), assignee.name.label("assigned_to"))
             .select_from(page)
@@ -485,115 +506,6 @@ def stuck_rows(scope: Scope, r: Rules, f: Filters, batch: int = 500):
             return
         yield from _decorate_stuck(rows, r)
         offset += batch
-
-
-# ---------------------------------------------------------------- the 12-week chart
-
-@dataclass
-class Week:
-    starts: date
-    started: int = 0
-    completed: int = 0
-    overdue: int = 0
-    on_time: int = 0           # completed within their deadline
-    with_deadline: int = 0     # completed that had one
-
-    @property
-    def on_time_share(self) -> float | None:
-        return self.on_time / self.with_deadline if self.with_deadline else None
-
-
-def week_starts(now_london: datetime, weeks: int = 12) -> list[datetime]:
-    """Monday 00:00 London of each of the last `weeks` weeks, this week last."""
-    monday = clock.as_date(now_london) - timedelta(days=clock.as_date(now_london).weekday())
-    return [datetime.combine(monday - timedelta(weeks=weeks - 1 - i), time(0, 0), tzinfo=clock.LONDON)
-            for i in range(weeks)]
-
-
-def _bounds(r: Rules, weeks: int):
-    starts = week_starts(from_db(r.now), weeks)
-    edges = [to_db(s) for s in starts] + [to_db(starts[-1] + timedelta(weeks=1))]
-    ends = [min(e, r.now) for e in edges[1:]]   # this week ends now
-    return starts, edges, ends
-
-
-def _week_index(column, edges):
-    """Which of the weeks (0 = the first) a timestamp falls in, computed in SQL
-    from the weeks' edges (Monday 00:00 London, as UTC): summer time included."""
-    return sql_case(*[(column < edge, i) for i, edge in enumerate(edges[1:])], else_=len(edges) - 1)
-
-
-def chart_started(scope: Scope, r: Rules, weeks: int = 12):
-    """Instances started per process and week, over the window only (ix_instance_started;
-    the range is closed at both ends, which SQLite's planner takes as narrow)."""
-    _, edges, _ = _bounds(r, weeks)
-    week = _week_index(ProcessInstance.started_at, edges).label("week")
-    query = select(ProcessInstance.process_key, week, func.count()).where(
-        ProcessInstance.started_at >= edges[0], ProcessInstance.started_at < edges[-1])
-    return _chart_scope(query, scope).group_by(ProcessInstance.process_key, week)
-
-
-def chart_completed(scope: Scope, r: Rules, weeks: int = 12):
-    """Instances ended per process and week over the window (ix_instance_ended):
-    completed, completed by their deadline, completed having one.  Only the
-    end is in the WHERE, so no plan can read every complete instance."""
-    _, edges, _ = _bounds(r, weeks)
-    pi = ProcessInstance
-    week = _week_index(pi.completed_at, edges).label("week")
-    complete = pi.status == "complete"
-    query = select(pi.process_key, week,
-                   func.sum(sql_case((complete, 1), else_=0)),
-                   func.sum(sql_case((and_(complete, pi.due_at.is_not(None), pi.completed_at <= pi.due_at), 1),
-                                     else_=0)),
-                   func.sum(sql_case((and_(complete, pi.due_at.is_not(None)), 1), else_=0))
-                   ).where(pi.completed_at >= edges[0], pi.completed_at < edges[-1])
-    return _chart_scope(query, scope).group_by(pi.process_key, week)
-
-
-def chart_overdue(scope: Scope, r: Rules, weeks: int = 12):
-    """Instances open at each week's end with their process deadline passed:
-    those still open now, and those that ended (complete, or cancelled: both
-    carry their end in completed_at) within the window after their deadline.
-    Two queries, each read off one covering index; their counts add up."""
-    _, _, ends = _bounds(r, weeks)
-    pi = ProcessInstance
-
-    def at_week_ends(still_open: bool):
-        return [func.sum(sql_case((and_(pi.started_at < e, pi.due_at < e) if still_open else
-                                   and_(pi.started_at < e, pi.due_at < e, pi.completed_at > e), 1), else_=0))
-                for e in ends]
-    still_open = select(pi.process_key, *at_week_ends(True)).where(pi.status.in_(OPEN), pi.due_at < r.now)
-    ended = select(pi.process_key, *at_week_ends(False)).where(
-        pi.completed_at > ends[0], pi.completed_at <= r.now, pi.due_at < pi.completed_at)
-    return [_chart_scope(q, scope).group_by(pi.process_key) for q in (still_open, ended)]
-
-
-def _chart_scope(query, scope: Scope):
-    where = _instance_scope(scope)
-    return query if where is None else query.where(where)
-
-
-def chart(scope: Scope, r: Rules, weeks: int = 12) -> dict[str, list[Week]]:
-    starts, _, _ = _bounds(r, weeks)
-    out: dict[str, list[Week]] = {}
-
-    def series(key):
-        return out.setdefault(key, [Week(clock.as_date(s)) for s in starts])
-
-    for key, i, n in db.session.execute(chart_started(scope, r, weeks)):
-        if 0 <= i < weeks:
-            series(key)[i].started += n
-    for key, i, done, on_time, with_deadline in db.session.execute(chart_completed(scope, r, weeks)):
-        if 0 <= i < weeks and done:
-            week = series(key)[i]
-            week.completed += int(done)
-            week.on_time += int(on_time or 0)
-            week.with_deadline += int(with_deadline or 0)
-    for query in chart_overdue(scope, r, weeks):
-        for row in db.session.execute(query):
-            for week, n in zip(series(row[0]), row[1:]):
-                week.overdue += int(n or 0)
-    return dict(sorted(out.items()))
 
 
 # ---------------------------------------------------------------- one process's heat

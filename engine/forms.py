@@ -55,15 +55,49 @@ def is_choice(prop: dict) -> bool:
     return prop.get("type") in ("boolean", "array") or "oneOf" in prop or "enum" in prop
 
 
+def asked(schema: dict | None, name: str | None, answers: dict) -> bool:
+    """Whether the answers ask this question: one shown under an answer of
+    the same form (x-when on a question of it, a conditional reveal) is asked
+    once that answer is given; anything else always is."""
+    props = (schema or {}).get("properties", {})
+    rule = props.get(name or "", {}).get("x-when")
+    if not isinstance(rule, dict) or rule.get("key") not in props:
+        return True
+    return lookup(answers, rule["key"]) in rule.get("in", [])
+
+
+def required_message(schema: dict, name: str) -> str:
+    """What to say when a question is not answered: the form's own words
+    (x-errors.required, GOV.UK style: "Select whether the family has…",
+    "Enter a summary of…"), else words made from its title."""
+    prop = schema.get("properties", {}).get(name, {})
+    custom = prop.get("x-errors", {}).get("required")
+    if custom:
+        return custom
+    title = field_title(schema, name)
+    verb = "Select" if is_choice(prop) or prop.get("x-options") else "Enter"
+    if title.endswith("?"):  # a question cannot be turned into "Enter …" safely: it is quoted
+        return f"Answer the question ‘{title}’"
+    return f"{verb} {title[:1].lower() + title[1:] if title[1:2].islower() else title}"
+
+
 def _missing(error, schema: dict) -> list[FieldError]:
-    props = schema.get("properties", {})
-    out = []
-    for name in [p for p in error.validator_value if p not in (error.instance or {})]:
-        prop = props.get(name, {})
-        custom = prop.get("x-errors", {}).get("required")
-        verb = "Select an answer for" if is_choice(prop) else "Enter"
-        out.append(FieldError(name, custom or f"{verb} ‘{field_title(schema, name)}’"))
-    return out
+    return [FieldError(name, required_message(schema, name))
+            for name in error.validator_value if name not in (error.instance or {})]
+
+
+def _date_message(title: str, value) -> str:
+    """A date typed in three boxes that is not a real date: which part is
+    wrong, as GOV.UK's date input pattern says it."""
+    parts = str(value).split("-") if isinstance(value, str) else []
+    if len(parts) == 3:
+        year, month, day = parts
+        missing = [n for n, v in (("day", day), ("month", month), ("year", year)) if not v.strip()]
+        if missing:
+            return f"‘{title}’ must include a {' and a '.join(missing)}"
+        if not (year.isdigit() and len(year) == 4):
+            return "Year must include 4 numbers"
+    return f"‘{title}’ must be a real date"
 
 
 def _message(error, schema: dict) -> FieldError:
@@ -89,11 +123,11 @@ def _message(error, schema: dict) -> FieldError:
         "maximum": lambda: f"‘{title}’ must be {v} or less",
         "exclusiveMinimum": lambda: f"‘{title}’ must be more than {v}",
         "exclusiveMaximum": lambda: f"‘{title}’ must be less than {v}",
-        "minLength": lambda: f"Enter ‘{title}’" if v == 1 else f"‘{title}’ must be at least {v} characters",
+        "minLength": lambda: required_message(schema, name) if v == 1 else f"‘{title}’ must be at least {v} characters",
         "maxLength": lambda: f"‘{title}’ must be {v} characters or fewer",
-        "minItems": lambda: f"Select at least {v} for ‘{title}’",
+        "minItems": lambda: required_message(schema, name) if v == 1 else f"Select at least {v} for ‘{title}’",
         "maxItems": lambda: f"Select no more than {v} for ‘{title}’",
-        "format": lambda: (f"‘{title}’ must be a real date" if v == "date" else
+        "format": lambda: (_date_message(title, error.instance) if v == "date" else
                            f"‘{title}’ is not a pattern that can be used: {error.cause}" if v == "regex"
                            else f"‘{title}’ is not a valid {v}"),
         "additionalProperties": lambda: f"Unexpected field: {error.message.split('(')[-1].rstrip(')')}",

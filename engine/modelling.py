@@ -15,14 +15,15 @@ from lxml import etree
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from . import audit, specs
+from . import audit, explain, specs
 from .db import db
 from .forms import check_schema
 from .models import AuditEvent, FormFile, ProcessDefinition, ProcessDraft, ProcessInstance, User
 from .timeutil import from_db, utcnow
-from .validation import BPMN, Problem, validate
+from .validation import BPMN, Problem, read_bpmn, validate
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 FORM_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
@@ -449,6 +450,23 @@ def _deploy(key: str | None, data: bytes, filename: str, actor: User,
     return deployed
 
 
+def deploy_preview(key: str) -> dict:
+    """What deploying the saved draft would do, for the person to confirm:
+    the checks' result (problems stop it; steps without a sentence for the
+    family only warn) and the instances running now, which stay on their
+    versions.  Raises ModellingError when there is no draft to deploy."""
+    entry = process(key)
+    draft = entry["draft"]
+    if draft is None:
+        raise ModellingError(f"There is no saved draft of {key} to deploy: open it in the modeller, "
+                             "make your changes and save a draft first.")
+    problems = check(draft.bpmn_xml, key)
+    running = [(v["version"], v["running"]) for v in entry["versions"] if v["running"]]
+    return {"process": entry, "draft": draft, "problems": problems,
+            "warnings": [] if problems else explain.warnings(draft.bpmn_xml, key),
+            "running": running, "running_total": sum(n for _, n in running)}
+
+
 def deploy_draft(key: str, base: str, actor: User) -> list[ProcessDefinition]:
     """Deploy the saved draft the person validated (`base` is its hash):
     a new version new instances start on; running ones stay on theirs."""
@@ -463,24 +481,31 @@ def deploy_draft(key: str, base: str, actor: User) -> list[ProcessDefinition]:
     return deployed
 
 
+def has_layout(xml) -> bool:
+    """Whether the file says where its shapes are drawn (BPMN diagram
+    interchange); the modeller lays out one that does not."""
+    root, _ = read_bpmn(_bytes(xml))
+    return root is not None and next(root.iter(f"{{{BPMNDI}}}BPMNShape", f"{{{BPMNDI}}}BPMNEdge"), None) is not None
+
+
 def upload(filename: str, data: bytes, actor: User, as_draft: bool = False):
     """A .bpmn file from another modeller: deployed if it passes validation
-    (a refused file changes nothing), or kept as a draft to fix here."""
+    (a refused file changes nothing), or kept as a draft to fix here.  A file
+    that is not BPMN XML at all is refused either way, with the one reason."""
     data = _bytes(data)
     if not filename.lower().endswith((".bpmn", ".xml")):
         raise ModellingError("The selected file must be a .bpmn file.")
-    try:
-        ids = [p.get("id") for p in etree.fromstring(data, etree.XMLParser(
-            resolve_entities=False, no_network=True)).iter(f"{{{BPMN}}}process")
-            if p.get("isExecutable", "true") == "true"] or _process_ids(data)
-    except etree.XMLSyntaxError:
-        ids = []
+    root, unreadable = read_bpmn(data)
+    if unreadable:
+        raise ModellingError(f"{unreadable.message} Nothing was saved.")
+    ids = [p.get("id") for p in root.iter(f"{{{BPMN}}}process")
+           if p.get("isExecutable", "true") == "true" and p.get("id")] or _process_ids(data)
     audit.record("process.uploaded", actor, element_name=ids[0] if ids else filename,
                  detail={"file": filename, "hash": sha256(data), "as_draft": as_draft})
     if as_draft:
         if not ids:
-            problems = check(data, None, filename)
-            raise NotDeployable(problems or [Problem(None, "The file has no process in it.")])
+            raise ModellingError("The file has no process in it, so there is nothing to keep as a "
+                                 "draft. Nothing was saved.")
         key = ids[0]
         if open_draft(key) is not None:
             raise ModellingError(f"There is already a draft of {key}: open it in the modeller, or "

@@ -1,7 +1,7 @@
 """Tables.  Workflow state is stored once per instance without its spec; the
 spec is stored once per definition version.  Tasks, timers and agenda items
 are materialised so lists and dashboards never deserialize a workflow."""
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
@@ -501,6 +501,31 @@ class MailAttempt(db.Model):
     transport: Mapped[str] = mapped_column(String(10))  # smtp, notify
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ChartWeek(db.Model):
+    """A closed week of the managers' chart, counted and kept (engine/chart.py)."""
+    __tablename__ = "chart_week"
+    week: Mapped[date] = mapped_column(Date, primary_key=True)   # its Monday (London)
+    counted_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ChartWeekCount(db.Model):
+    """One closed week's counts for one process, service and unit: what the
+    chart shows, summed over the scope a manager oversees."""
+    __tablename__ = "chart_week_count"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[date] = mapped_column(Date, ForeignKey("chart_week.week"))
+    process_key: Mapped[str] = mapped_column(String(120))
+    service: Mapped[str | None] = mapped_column(String(60))
+    unit_id: Mapped[int | None] = mapped_column(Integer)   # no foreign key: kept as it was that week
+    started: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    with_deadline: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_chart_week_count_week", "week", "service", "unit_id"),)
 
 
 class WorkerMark(db.Model):

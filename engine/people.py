@@ -50,12 +50,20 @@ FORMULA_START = ("=", "+", "-", "@")
 def search(text: str = "") -> list[User]:
     """Everyone, open accounts first; `text` matches name, sign-in name, e-mail or post."""
     query = select(User).order_by(User.active.desc(), User.name, User.id)
-    text = (text or "").strip().lower()[:120]
-    if text:
-        like = f"%{text}%"
-        query = query.where(func.lower(User.name).like(like) | func.lower(User.username).like(like)
-                            | func.lower(func.coalesce(User.email, "")).like(like) | func.lower(User.post).like(like))
+    clause = matching(text)
+    if clause is not None:
+        query = query.where(clause)
     return list(db.session.scalars(query))
+
+
+def matching(text: str | None):
+    """The people whose name, sign-in name, e-mail or post contains `text` (None: no text)."""
+    text = (text or "").strip().lower()[:120]
+    if not text:
+        return None
+    like = f"%{text}%"
+    return (func.lower(User.name).like(like) | func.lower(User.username).like(like)
+            | func.lower(func.coalesce(User.email, "")).like(like) | func.lower(User.post).like(like))
 
 
 def person(person_id: int) -> User:

@@ -8,6 +8,7 @@ from processes import clock
 
 from sqlalchemy import bindparam, case as sql_case, select
 from sqlalchemy.orm import aliased
+from SpiffWorkflow.exceptions import TaskNotFoundException
 
 from . import authz, cache, forms, record, specs
 from .current_data import current_data
@@ -35,6 +36,17 @@ def my_tasks(user: User, limit: int = 200) -> list[Task]:
     """Assigned to me first, then my post's tasks nobody has taken; each most urgent first."""
     rows = db.session.scalars(_most_urgent(select(Task).where(authz.my_task_clause(user)), limit)).all()
     return sorted(rows, key=lambda t: t.assigned_to_id != user.id)
+
+
+def halted(tasks) -> dict[int, str]:
+    """instance id -> status, for the listed tasks' processes that are not
+    running (suspended, stopped at a failed step): one query, no workflow read."""
+    ids = {t.instance_id for t in tasks}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(ProcessInstance.id, ProcessInstance.status).where(
+        ProcessInstance.id.in_(ids), ProcessInstance.status != "running"))
+    return dict(rows.all())
 
 
 def team_tasks(user: User, limit: int = 200) -> list[Task]:
@@ -140,7 +152,7 @@ def open_task_for_instance(instance_id: int, element_id: str | None = None) -> T
     return db.session.scalars(query.limit(1)).first()
 
 
-def _peek_workflow(instance: ProcessInstance):
+def peek_workflow(instance: ProcessInstance):
     """A workflow of this instance's own, to walk at leisure: from the
     persisted state (the cached one may be running in another thread)."""
     loaded = specs.loaded_by_id(instance.definition_id)
@@ -150,7 +162,7 @@ def _peek_workflow(instance: ProcessInstance):
 def _read(instance: ProcessInstance, reader):
     """reader(workflow): on the cached workflow under its lock, else on the persisted state."""
     found = cache.read(instance.id, instance.row_version, reader)
-    return reader(_peek_workflow(instance)) if found is cache.MISSING else found
+    return reader(peek_workflow(instance)) if found is cache.MISSING else found
 
 
 def task_form(task: Task) -> tuple[dict | None, dict]:
@@ -162,7 +174,10 @@ def task_form(task: Task) -> tuple[dict | None, dict]:
 
 
 def _task_data(workflow, task_id: str) -> dict:
-    spiff_task = workflow.get_task_from_id(UUID(task_id))
+    try:
+        spiff_task = workflow.get_task_from_id(UUID(task_id))
+    except TaskNotFoundException:  # a finished loop pass's task, compacted away: its row and audit remain
+        spiff_task = None
     return deepcopy(spiff_task.data) if spiff_task is not None else {}
 
 
@@ -199,12 +214,26 @@ def summary(schema: dict | None, data: dict, version_forms: dict | None = None) 
     return rows
 
 
+def summary_papers(schema: dict | None, data: dict) -> dict[str, list[dict]]:
+    """The facts above a form that are papers (issue 15 item 5), by their
+    label: the page links each to the paper rather than naming it."""
+    found = {}
+    for item in (schema or {}).get("x-summary", []):
+        value = forms.lookup(data, item["key"])
+        items = value if isinstance(value, list) else [value]
+        if value and all(record.is_paper(v) for v in items):
+            found[item["label"]] = items
+    return found
+
+
 def _shown(value) -> str:
     """A fact as a person reads it: dates as 24 November 2026, lists joined."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(_shown(v) for v in value)
+    if record.is_paper(value):
+        return record.words(None, value)
     if isinstance(value, dict):
         return str(value.get("label") or value.get("name") or value)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":

@@ -224,14 +224,15 @@ def _entry(event: AuditEvent, forms: _Forms, task_forms: dict, for_family: bool 
                           words(forms.property_of(event.instance_id, n), v)) for n, v in changes.items()]
     elif event.action == "case.transferred":
         entry.what = TITLES[event.action]
-        entry.answers = [(label, _place(detail.get(key))) for label, key in (("From", "from"), ("To", "to"))
+        entry.answers = [(label, place_words(detail.get(key))) for label, key in (("From", "from"), ("To", "to"))
                          if detail.get(key)]
     else:
         entry.what = TITLES.get(event.action, entry.what)
     return entry
 
 
-def _place(place: dict) -> str:
+def place_words(place: dict) -> str:
+    """A unit and its service as a trail records them, e.g. CIN Unit 1 (CIN)."""
     unit, service = place.get("unit"), place.get("service")
     return f"{unit} ({service})" if unit and service else unit or service or ""
 
@@ -276,3 +277,29 @@ def task_answers(task: Task) -> list[tuple[str, str]]:
         return []
     entry = _entry(event, _Forms(), {task.id: task.form})
     return entry.answers + entry.child
+
+
+def steps_before(task: Task) -> list[Entry]:
+    """What a step rests on (issue 15 item 5): the steps of its process done
+    before it, each with its answers in words, the child's views and the
+    papers it named, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.instance_id == task.instance_id,
+                                     AuditEvent.action == "task.completed", AuditEvent.task_id != task.id)
+    if task.state == "completed":   # a done step rests on what was done before it, not after
+        done = db.session.scalar(select(db.func.min(AuditEvent.id)).where(
+            AuditEvent.task_id == task.id, AuditEvent.action == "task.completed"))
+        if done is not None:
+            query = query.where(AuditEvent.id < done)
+    events = db.session.scalars(query.order_by(AuditEvent.at, AuditEvent.id)).all()
+    forms, task_forms = _Forms(), _task_forms(e.task_id for e in events)
+    entries = []
+    for event in events:
+        entry, data = _entry(event, forms, task_forms), (event.detail or {}).get("data") or {}
+        # papers are shown as links of their own, not again as an answer's text
+        unpapered = {n: v for n, v in data.items() if not (is_paper(v) or (
+            isinstance(v, list) and v and all(is_paper(i) for i in v)))}
+        entry.answers = answers_in_words(forms.schema(event, task_forms.get(event.task_id)), unpapered,
+                                         child=False)
+        if entry.answers or entry.child or entry.papers:
+            entries.append(entry)
+    return entries

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
 from sqlalchemy import select
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from processes import posts
 
-from . import assignment, audit, hooks, migration, permissions, runtime, specs
+from . import assignment, audit, compaction, hooks, migration, permissions, runtime, specs
 from .current_data import current_task
 from .db import db
 from .forms import FieldError
@@ -256,9 +257,11 @@ def cancel(instance_id: int, actor: User, reason: str | None) -> ProcessInstance
         raise EngineError(f"This process is already {instance.status}.")
     workflow = runtime._workflow(instance)
     before = runtime._before(workflow)
-    # every step is undone: what they held goes (the agenda row stays, marked cancelled below)
-    hooks.release(instance, actor, reason, {t.id for t in workflow.get_tasks()},
-                  current_task(workflow).data if workflow.last_task else {})
+    # every step is undone: what they held goes (the agenda row stays, marked cancelled below);
+    # the task table names the steps of loop passes compaction dropped from the tree too
+    steps = {t.id for t in workflow.get_tasks()} | set(db.session.scalars(
+        select(Task.id).where(Task.instance_id == instance.id)))
+    hooks.release(instance, actor, reason, steps, current_task(workflow).data if workflow.last_task else {})
     workflow.cancel()
     workflow.data.pop("start_next", None)  # a cancelled cycle does not begin the next one
     instance.status = "cancelled"
@@ -359,9 +362,10 @@ def move_back(instance_id: int, actor: User, task_id: str, reason: str | None) -
     workflow = runtime._workflow(instance)
     try:
         target = workflow.get_task_from_id(UUID(task_id))
-    except ValueError:
+    except (ValueError, TaskNotFoundException):  # not a task id, or one no longer in the tree (compaction)
         target = None
-    if target is None or not target.task_spec.manual or target.state != TaskState.COMPLETED:
+    if target is None or not target.task_spec.manual or target.state != TaskState.COMPLETED \
+            or not compaction.may_reopen(target):
         raise Invalid(errors=[FieldError("target", "Select a step that has been done")])
     before = runtime._before(workflow)
     undone = {target.id} | {getattr(t, "id", t) for t in workflow.reset_from_task_id(target.id)}
@@ -393,8 +397,8 @@ class Tokens:
 
 def tokens(instance: ProcessInstance, workflow=None) -> Tokens:
     if workflow is None:
-        from .queries import _peek_workflow
-        workflow = _peek_workflow(instance)
+        from .queries import peek_workflow
+        workflow = peek_workflow(instance)
     out = Tokens()
     buckets = ((TaskState.COMPLETED, out.done), (TaskState.READY | TaskState.WAITING | TaskState.STARTED,
                                                  out.current),
@@ -405,6 +409,24 @@ def tokens(instance: ProcessInstance, workflow=None) -> Tokens:
             if element and element not in bucket:
                 bucket.append(element)
                 out.names[element] = spiff_task.task_spec.bpmn_name or element
+    _add_dropped(out, workflow)
     for spiff_task in workflow.get_tasks(state=TaskState.COMPLETED, manual=True):
-        out.steps_done.append((str(spiff_task.id), spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id))
+        if compaction.may_reopen(spiff_task):
+            out.steps_done.append((str(spiff_task.id),
+                                   spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id))
     return out
+
+
+def _add_dropped(out: Tokens, workflow) -> None:
+    """The path taken in the loop passes compaction dropped from the tree
+    (engine/compaction.py), for the elements the instance's version has."""
+    dropped = compaction.record(workflow)
+    if not dropped["dropped"]:
+        return
+    specs_by_element = {getattr(s, "bpmn_id", None): s for s in workflow.spec.task_specs.values()}
+    for key, bucket in (("done", out.done), ("cancelled", out.cancelled)):
+        for element in dropped[key]:
+            spec = specs_by_element.get(element)
+            if spec is not None and element not in bucket:
+                bucket.append(element)
+                out.names[element] = spec.bpmn_name or element

@@ -9,17 +9,20 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from processes import calendar, clock, posts
+from processes.problems import field_of as problem_field
 
 from . import audit, authz, cache, documents, forms, hooks, outbox, permissions, record, scripting, specs
+from . import write_batch
+from . import compaction
 from .current_data import current_task
 from .db import db
 from .models import ONE_AT_A_TIME, AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
@@ -51,9 +54,19 @@ _INSERT_TIMER = _TIMERS.insert()
 _TIMERS_ENDED = _TIMERS.update().where(_TIMERS.c.id.in_(bindparam("ids", expanding=True)),
                                        _TIMERS.c.fired_at.is_(None)).values(fired_at=bindparam("at"),
                                                                             outcome=bindparam("outcome"))
-# Without .values(), the SET clause is the columns passed with the statement.
-_UPDATE_AGENDA = _AGENDA.update().where(_AGENDA.c.instance_id == bindparam("b_instance"))
-_INSERT_AGENDA = _AGENDA.insert()
+# The agenda row listed or brought up to date in one statement (an upsert:
+# its result is not needed before the action's writes are sent together).
+_AGENDA_COLUMNS = ("meeting", "sitting", "case_id", "priority", "score", "carried_over", "direct",
+                   "status", "summary")
+
+
+def _agenda_upsert(dialect):
+    insert = dialect.insert(_AGENDA)
+    return insert.on_conflict_do_update(index_elements=[_AGENDA.c.instance_id],
+                                        set_={c: insert.excluded[c] for c in _AGENDA_COLUMNS})
+
+
+_UPSERT_AGENDA = {"sqlite": _agenda_upsert(sqlite), "postgresql": _agenda_upsert(postgresql)}
 _UPDATE_INSTANCE = _INSTANCES.update().where(_INSTANCES.c.id == bindparam("b_id"),
                                              _INSTANCES.c.row_version == bindparam("b_version"))
 
@@ -235,7 +248,7 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     if not permissions.can(actor, "task.complete", task):
         raise NotAllowed("You cannot complete this task.")
     if instance.status != "running":
-        raise EngineError(f"This process is {instance.status}; a manager must put it right first.")
+        raise EngineError(halted_message(instance.status))
 
     loaded = specs.loaded_by_id(instance.definition_id)
     workflow = _workflow(instance)
@@ -263,10 +276,9 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     _share(workflow, spiff_task, shared)
     spiff_task.run()
     away = authz.acting_for(actor, task)  # a cover doing the work of someone away (issue 13 §3)
-    done = db.session.execute(_MARK_COMPLETED, {"task_id": task.id, "actor_id": actor.id, "at": utcnow(),
-                                                "for_id": away.id if away else None})
-    if done.rowcount != 1:  # someone else completed it since we read it
-        raise StaleDataError(f"task {task.id} changed")
+    # sent with the rest of the action's writes; none other changed it since we read it
+    write_batch.add(_MARK_COMPLETED, {"task_id": task.id, "actor_id": actor.id, "at": utcnow(),
+                                      "for_id": away.id if away else None}, stale=f"task {task.id} changed")
     audit.record("task.completed", actor, instance=instance, task=task,
                  detail={"data": data, "for": away.name} if away else {"data": data})
     if props.get("notifyUnit"):  # a decision the case's unit is told of (issue 13)
@@ -278,6 +290,16 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     _advance(instance, workflow, actor)
     _persist(instance, workflow, actor, before)
     return task
+
+
+def halted_message(status: str) -> str | None:
+    """Why no task of a process in `status` can be completed now, or None: told
+    before the form, not after the work is typed (issue 15 item 4)."""
+    return {
+        "suspended": "This process is suspended: its tasks cannot be completed until a manager resumes it.",
+        "error": "This process stopped at a step that failed: its tasks cannot be completed until a "
+                 "manager puts it right.",
+    }.get(status, None if status == "running" else f"This process is {status}: its tasks cannot be completed.")
 
 
 def _already_done(task: Task) -> AlreadyDone:
@@ -294,29 +316,42 @@ def _check_answers(loaded, props, data, spiff_task, actor, override_reason) -> l
         raise Invalid(errors=[forms.FieldError(n, f"‘{n}’ is a name caseflow keeps for itself: "
                                                   "the answers cannot use it") for n in clash])
     schema = loaded.forms.get(props.get(specs.FORM_PROPERTY, ""), None)
+    errors = []
     if schema is not None:
-        errors = forms.validate(schema, data) or _register_answers(schema, data, spiff_task)
-        if errors:
-            raise Invalid(errors=errors)
-    problems = _rule_problems(props, data, spiff_task.data)
+        errors = forms.validate(schema, data)
+        errors += _register_answers(schema, data, spiff_task, skip={e.field for e in errors})
+    # the rules' problems come with the form's errors, all on the first submit (issue 15 item 2)
+    problems = _rule_problems(props, data, spiff_task.data, errors)
+    # not about a question the answers do not ask yet (under an option not chosen)
+    problems = [p for p in problems if forms.asked(schema, problem_field(p), data)]
+    if errors:
+        raise Invalid(errors=errors, problems=problems, can_override=bool(problems) and _may_override(
+            props, spiff_task, actor))
     if not problems:
         return None
-    override_post = props.get("overridePost")
-    if override_post and not posts.is_post(override_post):
-        # an expression, e.g. the deciding post of the chosen route
-        override_post = _ENGINE.environment.evaluate(override_post, dict(spiff_task.data))
-    allowed = bool(override_post) and posts.outranks(actor.post, override_post)
+    allowed = _may_override(props, spiff_task, actor)
     if not (allowed and override_reason and override_reason.strip()):
         raise Invalid(problems=problems, can_override=allowed)
     return problems
 
 
-def _register_answers(schema: dict, data: dict, spiff_task) -> list:
+def _may_override(props, spiff_task, actor) -> bool:
+    override_post = props.get("overridePost")
+    if override_post and not posts.is_post(override_post):
+        # an expression, e.g. the deciding post of the chosen route
+        override_post = _ENGINE.environment.evaluate(override_post, dict(spiff_task.data))
+    return bool(override_post) and posts.outranks(actor.post, override_post)
+
+
+def _register_answers(schema: dict, data: dict, spiff_task, skip=frozenset()) -> list:
     """Answers naming something in the register (x-options): a unit must
-    exist; papers must be this case's, and are recorded by kind and name."""
+    exist; papers must be this case's, and are recorded by kind and name.
+    Answers in `skip` already have an error."""
     errors = []
     case_id = (spiff_task.data.get("case") or {}).get("id")
     for name, prop in schema.get("properties", {}).items():
+        if name in skip:
+            continue
         title = prop.get("title", name)
         if prop.get("x-options") == "units" and data.get(name):
             unit = db.session.scalar(select(Unit).filter_by(name=data[name]))
@@ -338,14 +373,28 @@ def _register_answers(schema: dict, data: dict, spiff_task) -> list:
     return errors
 
 
-def _rule_problems(props: dict, data: dict, task_data: dict) -> list[str]:
+def _rule_problems(props: dict, data: dict, task_data: dict, errors=()) -> list[str]:
     """The task's rules: a function of the answers, evaluated in the task's
-    data so it may use earlier answers (e.g. the route of a transfer)."""
+    data so it may use earlier answers (e.g. the route of a transfer).
+
+    With `errors` (the form's), the rules see only the answers without one,
+    and a problem about an answer that has an error is left out: that answer
+    is told once.  A rule that cannot judge answers so incomplete (it reads
+    one that is missing) says nothing yet; the errors are enough."""
     expression = props.get("rules")
     if not expression:
         return []
-    check = _ENGINE.environment.evaluate(expression, dict(task_data))
-    return [str(p) for p in check(data) or []]
+    bad = {e.field for e in errors}
+    answers = {k: v for k, v in data.items() if k not in bad} if bad else data
+    try:
+        check = _ENGINE.environment.evaluate(expression, dict(task_data))
+        found = check(answers) or []
+    except Exception:
+        if not errors:
+            raise
+        return []
+    # a Problem (processes/problems.py) keeps the question it is about
+    return [p if isinstance(p, str) else str(p) for p in found if problem_field(p) not in bad]
 
 
 def _share(workflow: BpmnWorkflow, spiff_task, updates: dict) -> None:
@@ -430,14 +479,18 @@ def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor, before: _
         if data.get("process_due"):
             changes["due_at"] = to_db(data["process_due"])
         if isinstance(data.get("case_move"), dict):
+            write_batch.send()  # the case's open tasks, those just made ready too, move with it
             _move_case(instance, data["case_move"], actor)
         if workflow.completed and isinstance(data.get("ended_as"), str) and data["ended_as"].strip():
             # how it ended, in words, shown with the process (a JARP referral "withdrawn: <reason>")
             changes["summary"] = f"{instance.summary}: {data['ended_as'].strip()}"[:300]
         if isinstance(data.get("case_pending"), dict):
             _pend_case(instance, data["case_pending"])
+        # the tables are in step with this action's tree: its finished loop passes can go now
+        compaction.compact(workflow)
         changes.update(state=dump_state(workflow), updated_at=utcnow())
         _write_instance(instance, changes)
+        write_batch.send()  # this action's rows, in one round trip where the database allows
     cache.keep_after_commit(instance.id, instance.row_version, workflow)
     if workflow.completed and isinstance(data.get("start_next"), dict):
         _start_next(instance, data["start_next"], actor)
@@ -446,8 +499,8 @@ def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor, before: _
 def _write_instance(instance: ProcessInstance, changes: dict) -> None:
     """One UPDATE of the instance row that checks and bumps its row version,
     as the ORM's versioned flush does, at a fraction of its cost (this runs
-    on every action).  Columns the caller changed on the object (a repair's
-    status, say) go with it."""
+    on every action), the last of the action's batched writes.  Columns the
+    caller changed on the object (a repair's status, say) go with it."""
     state = inspect(instance)
     if state.modified:
         for attr in state.mapper.column_attrs:
@@ -456,9 +509,8 @@ def _write_instance(instance: ProcessInstance, changes: dict) -> None:
                 changes[attr.key] = added[0]
     version = instance.row_version
     changes["row_version"] = version + 1
-    done = db.session.execute(_UPDATE_INSTANCE, {**changes, "b_id": instance.id, "b_version": version})
-    if done.rowcount != 1:
-        raise StaleDataError(f"process instance {instance.id} changed (row version {version})")
+    write_batch.add(_UPDATE_INSTANCE, {**changes, "b_id": instance.id, "b_version": version},
+                    stale=f"process instance {instance.id} changed (row version {version})")
     _written(instance, changes)
 
 
@@ -476,7 +528,7 @@ def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, was_ready: se
     gone = [str(i) for i in was_ready - set(ready)]
     if gone:
         # the one completed here is already marked; any other left unfinished was cancelled
-        db.session.execute(_CANCEL_TASKS, {"ids": gone})
+        write_batch.add(_CANCEL_TASKS, {"ids": gone})
     rows = []
     for task_id in set(ready) - was_ready:
         spiff_task = ready[task_id]
@@ -492,7 +544,7 @@ def _sync_tasks(instance: ProcessInstance, workflow: BpmnWorkflow, was_ready: se
             form=props.get(specs.FORM_PROPERTY), priority=agenda.get("priority"),
             due_at=_due_at(spiff_task, props)))
     if rows:
-        db.session.execute(_INSERT_TASKS, rows)
+        write_batch.add(_INSERT_TASKS, rows)
         outbox.tasks_ready(rows)
 
 
@@ -527,14 +579,14 @@ def _sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow, were_waiting
         now = utcnow()
         for outcome, ids in (("fired", fired), ("cancelled", gone - fired)):
             if ids:
-                db.session.execute(_TIMERS_ENDED, {"ids": [str(i) for i in ids], "at": now, "outcome": outcome})
+                write_batch.add(_TIMERS_ENDED, {"ids": [str(i) for i in ids], "at": now, "outcome": outcome})
     for timer_id in set(waiting) - were_waiting:
         task = waiting[timer_id]
         value = task._get_internal_data("event_value")
         if isinstance(value, str):
-            db.session.execute(_INSERT_TIMER, dict(id=str(timer_id), instance_id=instance.id,
-                                                   element_id=task.task_spec.bpmn_id,
-                                                   fire_at=to_db(TimerEventDefinition.get_datetime(value))))
+            write_batch.add(_INSERT_TIMER, dict(id=str(timer_id), instance_id=instance.id,
+                                                element_id=task.task_spec.bpmn_id,
+                                                fire_at=to_db(TimerEventDefinition.get_datetime(value))))
 
 
 def _fired(workflow: BpmnWorkflow, timer_ids: set) -> set:
@@ -552,8 +604,7 @@ def _sync_agenda(instance: ProcessInstance, agenda: dict, changes: dict) -> None
                   carried_over=bool(agenda.get("carried_over")), direct=bool(agenda.get("direct")),
                   status=agenda.get("status", "listed"), summary=agenda.get("summary"))
     changes["priority"] = values["priority"]
-    if db.session.execute(_UPDATE_AGENDA, {**values, "b_instance": instance.id}).rowcount == 0:
-        db.session.execute(_INSERT_AGENDA, {**values, "instance_id": instance.id})
+    write_batch.add(_UPSERT_AGENDA[db.engine.dialect.name], {**values, "instance_id": instance.id})
     _written(db.session.identity_map.get(db.session.identity_key(AgendaItem, instance.id)), values)
 
 

@@ -520,10 +520,58 @@ def _parse_with_spiff(xml: bytes, executable: list[str], filename: str) -> list[
             parser.get_spec(process_id)
             parser.get_subprocess_specs(process_id, require_call_activity_specs=False)
     except etree.XMLSyntaxError as exc:
-        return [(Problem(None, f"The file is not well-formed XML: {exc}"), False)]
+        return [(Problem(None, not_well_formed(exc)), False)]
     except Exception as exc:  # whatever the parser refuses is reported, never raised
         return [parser_problem(exc)]
     return []
+
+
+# ---------------------------------------------------------------- reading the file
+
+# libxml2's words for the commonest slips, said plainly (its own message
+# already names a line inside, e.g. "in tag b line 3", beside the position)
+_XML_WORDS = [
+    (r"Premature end of data in tag (\S+) line (\d+)",
+     lambda m: f"the file ends before the tag ‘{m.group(1)}’ opened on line {m.group(2)} is closed"),
+    (r"Opening and ending tag mismatch: (\S+) line (\d+) and (\S+)",
+     lambda m: f"the tag ‘{m.group(1)}’ opened on line {m.group(2)} is closed as ‘{m.group(3)}’"),
+    (r"Start tag expected, '<' not found", lambda m: "this is not XML: it does not start with a tag"),
+    (r"Extra content at the end of the document",
+     lambda m: "there is more after the end of the diagram's last tag"),
+]
+
+
+def not_well_formed(exc: etree.XMLSyntaxError) -> str:
+    """Why lxml could not read the file, with its line and column said once."""
+    text = re.sub(r",? line \d+, column \d+$", "", exc.msg or str(exc)).strip()
+    if text.startswith("Document is empty"):
+        return "The file is empty: there is no diagram in it."
+    for pattern, words in _XML_WORDS:
+        match = re.match(pattern, text)
+        if match:
+            text = words(match)
+            break
+    line, column = exc.position if exc.position else (exc.lineno, None)
+    where = f"line {line}, column {column}" if column else f"line {line}"
+    return f"The file is not well-formed XML at {where}: {text.rstrip('. ')}."
+
+
+def read_bpmn(xml: bytes):
+    """(the root element, None), or (None, the Problem) when the file is not
+    BPMN XML at all: nothing else can be said about it then."""
+    try:
+        root = etree.fromstring(xml, _SAFE_PARSER)
+    except etree.XMLSyntaxError as exc:
+        return None, Problem(None, not_well_formed(exc))
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        # BPMN needs no DTD; one could only be there to expand entities
+        return None, Problem(None, "The file declares a document type (<!DOCTYPE …>), which BPMN files do "
+                                   "not use; it is refused. Save it again from the modeller it came from.")
+    if not is_bpmn(root, "definitions"):
+        return None, Problem(None, "This is not a BPMN 2.0 file: it does not start with bpmn:definitions "
+                                   f"in the namespace {BPMN}.")
+    return root, None
 
 
 # ---------------------------------------------------------------- entry point
@@ -537,18 +585,9 @@ def validate(xml: bytes, forms: dict, known_processes: set[str] | frozenset = fr
     process ids a call activity may call."""
     if isinstance(xml, str):
         xml = xml.encode("utf-8")
-    try:
-        root = etree.fromstring(xml, _SAFE_PARSER)
-    except etree.XMLSyntaxError as exc:
-        return [Problem(None, f"The file is not well-formed XML: {exc.msg} (line {exc.lineno}).")]
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        # BPMN needs no DTD; one could only be there to expand entities
-        return [Problem(None, "The file declares a document type (<!DOCTYPE …>), which BPMN files do "
-                              "not use; it is refused. Save it again from the modeller it came from.")]
-    if not is_bpmn(root, "definitions"):
-        return [Problem(None, "This is not a BPMN 2.0 file: it does not start with bpmn:definitions "
-                              f"in the namespace {BPMN}.")]
+    root, unreadable = read_bpmn(xml)
+    if unreadable:
+        return [unreadable]
     try:
         checker = _Checker(root, forms, set(known_processes))
         problems = checker.run()

@@ -1,4 +1,5 @@
-"""The worker: fires due timers, and tells people of their work (engine/notifier.py),
+"""The worker: fires due timers, tells people of their work (engine/notifier.py)
+and counts the managers' chart's closed weeks (engine/chart.py),
 as many workers as you like.
 
 Due timers are claimed with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from flask import current_app
 
-from . import mail, notifier, runtime
+from . import chart, mail, notifier, runtime
 from .db import db
 from .models import ProcessInstance, Timer
 from .timeutil import utcnow
@@ -81,6 +82,15 @@ def _notify(transport) -> None:
         log.info("notifications: %s", ", ".join(f"{k} {v}" for k, v in done.items() if v))
 
 
+def _count_chart_weeks() -> None:
+    try:
+        if kept := chart.count_closed_weeks():
+            log.info("chart: %d closed week(s) counted", kept)
+    except Exception:  # the chart counts its weeks live meanwhile
+        db.session.rollback()
+        log.exception("counting the chart's closed weeks failed")
+
+
 def checkpoint() -> None:
     """SQLite: copy the write-ahead log into the database here, off the
     requests' path (webforms/__init__.py).  PASSIVE never waits for, nor
@@ -106,6 +116,7 @@ def run(interval: float = 1.0, once: bool = False) -> None:
         if count:
             log.info("fired %d timer(s)", count)
         _notify(transport)
+        _count_chart_weeks()
         db.session.remove()
         checkpoint()
         if once:

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 
 from . import clock, sittings
+from .problems import about
 from .calendar import (JARP_MEETINGS, OFFICE_CLOSES, OFFICE_OPENS, MeetingCalendar,
                        add_working_days, next_working_day, previous_working_day)
 
@@ -137,17 +138,19 @@ def threshold_problems(referral: dict) -> list[str]:
     """
     problems = []
     if referral.get("case_holder_tier3") is not True:
-        problems.append("The family does not have a Tier 3 case-holding social worker.")
+        problems.append(about("case_holder_tier3",
+                              "The family does not have a Tier 3 case-holding social worker."))
     ground = referral.get("direct_ground")
     risks = _keys(referral.get("threshold_risks"), THRESHOLD_RISKS)
     if ground:
         if ground not in DIRECT_GROUNDS:
-            problems.append(f"'{ground}' is not a ground for a direct referral.")
-    elif not risks:
-        problems.append("The assessment shows none of the threshold risks: "
-                        + ", ".join(r.lower() for r in THRESHOLD_RISKS.values()) + ".")
-    problems += [f"'{r}' is not a JARP threshold risk." for r in risks if r not in THRESHOLD_RISKS]
-    problems += [f"'{c}' is not an Appendix B criterion."
+            problems.append(about("direct_ground", f"'{ground}' is not a ground for a direct referral."))
+    elif not risks and referral.get("referral_route") != "direct":  # a direct one lacks its ground: the form says so
+        problems.append(about("threshold_risks", "The assessment shows none of the threshold risks: "
+                              + ", ".join(r.lower() for r in THRESHOLD_RISKS.values()) + "."))
+    problems += [about("threshold_risks", f"'{r}' is not a JARP threshold risk.")
+                 for r in risks if r not in THRESHOLD_RISKS]
+    problems += [about("criteria", f"'{c}' is not an Appendix B criterion.")
                  for c in _keys(referral.get("criteria"), POINTS) if c not in POINTS]
     return problems
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from . import clock
+from .problems import about
 from .calendar import OFFICE_CLOSES, deadline_at, is_working_day, next_working_day
 
 ADOPTION = "Adoption Panel"
@@ -345,17 +346,19 @@ def booking_problems(answers: dict, today) -> list[str]:
     out = []
     if answers.get("when") == "date" and answers.get("sitting_date"):
         if clock.as_date(answers["sitting_date"]) <= today:
-            out.append("Choose a Panel date after today.")
+            out.append(about("sitting_date", "Choose a Panel date after today."))
         elif too_far(answers["sitting_date"], today):
-            out.append("Choose a Panel date from the published calendar: that date is years away.")
+            out.append(about("sitting_date", "Choose a Panel date from the published calendar: that date is "
+                                             "years away."))
     if answers.get("when") == "court":
         if not answers.get("in_court"):
-            out.append("Only a case in court proceedings can hold a date for the Court.")
+            out.append(about("in_court", "Only a case in court proceedings can hold a date for the Court."))
         hearing = answers.get("initial_hearing_date")
         if hearing and clock.as_date(hearing) < today:
-            out.append("The initial hearing has already taken place: book a particular date instead.")
+            out.append(about("initial_hearing_date", "The initial hearing has already taken place: book a "
+                                                     "particular date instead."))
         elif hearing and too_far(hearing, today):
-            out.append("Check the date of the initial hearing: it is years away.")
+            out.append(about("initial_hearing_date", "Check the date of the initial hearing: it is years away."))
     return out
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from . import clock
 from .calendar import MeetingCalendar, add_working_days
 from .papers import label as paper_label
+from .problems import about
 from .sittings import decision_problems
 
 # The agenda's meeting name and the panel_sitting rows' panel name.
@@ -229,18 +230,20 @@ def paper_problems(sought, answers: dict, today, review: bool = False) -> list[s
     """
     answers = answers or {}
     have = {p.get("kind") for p in answers.get("papers") or [] if isinstance(p, dict)}
-    problems = [f"Missing paper: {paper_label(k)}." for k in papers_needed(sought, review) if k not in have]
+    problems = [about("papers", f"Missing paper: {paper_label(k)}.")
+                for k in papers_needed(sought, review) if k not in have]
     if is_care_proceedings(sought):
         today = clock.as_date(today)
         for key, name in (("legal_planning_meeting_date", "legal planning meeting"),
                           ("negotiation_meeting_date", "negotiation meeting with the family")):
             held = answers.get(key)
             if not held:
-                problems.append(f"Missing: the date of the {name}. Care proceedings come to Panel "
-                                f"only after it has taken place (Panels §1).")
+                problems.append(about(key, f"Missing: the date of the {name}. Care proceedings come to "
+                                           f"Panel only after it has taken place (Panels §1)."))
             elif clock.as_date(held) > today:
-                problems.append(f"The {name} is on {_day(held)}, which has not happened yet. Care "
-                                f"proceedings come to Panel only after it has taken place (Panels §1).")
+                problems.append(about(key, f"The {name} is on {_day(held)}, which has not happened yet. "
+                                           f"Care proceedings come to Panel only after it has taken place "
+                                           f"(Panels §1)."))
     return problems
 
 
@@ -261,19 +264,19 @@ def _sheet_content_problems(sheet: dict) -> list[str]:
     sections = list(sheet.get("sections") or [])
     if sheet.get("outcome") != "approved":
         if approved or sections:
-            return ["The outcome is not an approval, so clear what is approved and under which "
-                    "section, or change the outcome."]
+            return [about("outcome", "The outcome is not an approval, so clear what is approved and under "
+                                     "which section, or change the outcome.")]
         return []
     problems = []
     for key in approved:
         name, section = APPROVALS[key]
         if section not in sections:
-            problems.append(f"‘{name}’ comes under ‘{SECTIONS[section]}’: tick that section.")
+            problems.append(about("sections", f"‘{name}’ comes under ‘{SECTIONS[section]}’: tick that section."))
     used = {APPROVALS[k][1] for k in approved}
     for key in sections:
         if key not in used:
-            problems.append(f"Nothing approved comes under ‘{SECTIONS[key]}’: untick it or "
-                            f"record what is approved under it.")
+            problems.append(about("sections", f"Nothing approved comes under ‘{SECTIONS[key]}’: untick it or "
+                                              f"record what is approved under it."))
     return problems
 
 
@@ -298,7 +301,8 @@ def jarp_follow_up_problems(answers: dict) -> list[str]:
     with a reason, when it is not needed."""
     if (answers or {}).get("referral_started"):
         return []
-    return ["The Panel referred this case to JARP: start the JARP referral from the case page first (Panels §6)."]
+    return [about("referral_started", "The Panel referred this case to JARP: start the JARP referral from the "
+                                      "case page first (Panels §6).")]
 
 
 # ---------------------------------------------------------------- who sits on the Panel
@@ -369,8 +373,8 @@ def secure_planning_problems(answers: dict, today) -> list[str]:
     today or earlier (a meeting not yet held cannot recommend)."""
     held = (answers or {}).get("held_on")
     if held and clock.as_date(held) > clock.as_date(today):
-        return [f"The Secure Planning Meeting is on {_day(held)}, which has not happened yet: record it "
-                f"once it has been held."]
+        return [about("held_on", f"The Secure Planning Meeting is on {_day(held)}, which has not happened yet: "
+                                 f"record it once it has been held.")]
     return []
 
 

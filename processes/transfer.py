@@ -13,6 +13,7 @@ in, as dates, datetimes or ISO strings (London calendar dates are used).
 from datetime import date, datetime, time, timedelta, timezone
 
 from . import clock, posts
+from .problems import about
 from .calendar import add_working_days, deadline_at
 
 OTHER_LA = "Other local authority"
@@ -631,14 +632,14 @@ def request_problems(answers: dict, case: dict, today) -> list[str]:
         out.append("This route is for cases in " + " or ".join(spec["from"]) + "; this case is in "
                    + str(case.get("service")) + " (Case Transfer §3).")
     if answers.get("receiving_service") not in spec["to"]:
-        out.append("This route goes to " + " or ".join(spec["to"]) + ", not "
-                   + str(answers.get("receiving_service")) + " (Case Transfer §3).")
+        out.append(about("receiving_service", "This route goes to " + " or ".join(spec["to"]) + ", not "
+                         + str(answers.get("receiving_service")) + " (Case Transfer §3)."))
     if answers.get("receiving_unit") and answers.get("receiving_unit") == case.get("unit"):
-        out.append("The case is already in " + answers["receiving_unit"] + ".")
+        out.append(about("receiving_unit", "The case is already in " + answers["receiving_unit"] + "."))
     proposed, day = answers.get("transfer_date"), clock.as_date(today)
     if proposed and clock.as_date(proposed) < day:
-        out.append(f"The proposed transfer date ({_long(clock.as_date(proposed))}) is before the "
-                   f"request ({_long(day)}): enter today or a later date (Case Transfer §3).")
+        out.append(about("transfer_date", f"The proposed transfer date ({_long(clock.as_date(proposed))}) is "
+                         f"before the request ({_long(day)}): enter today or a later date (Case Transfer §3)."))
     return out
 
 

@@ -75,3 +75,18 @@ def without_review(xml: bytes = HOME_VISIT) -> bytes:
     text = re.sub(r'<bpmndi:BPMNShape id="Task_review_di".*?</bpmndi:BPMNShape>', "", text, flags=re.S)
     text = re.sub(r'<bpmndi:BPMNEdge id="Flow_reviewed_di".*?</bpmndi:BPMNEdge>', "", text, flags=re.S)
     return text.encode("utf-8")
+
+
+def without_layout(xml: bytes = HOME_VISIT) -> bytes:
+    """The diagram as some tools write it: the process only, no diagram
+    interchange (where each shape is drawn)."""
+    return re.sub(rb"\s*<bpmndi:BPMNDiagram.*</bpmndi:BPMNDiagram>", b"", xml, flags=re.S)
+
+
+def drawn_far_away(xml: bytes = HOME_VISIT, dx: int = 4000, dy: int = 3000) -> bytes:
+    """The same diagram with every shape and edge drawn (dx, dy) further from
+    the origin, as a file from another modeller may be."""
+    def shift(match):
+        x, y = float(match.group(2)) + dx, float(match.group(3)) + dy
+        return match.group(1) + f' x="{x:g}" y="{y:g}"'.encode()
+    return re.sub(rb'(<(?:dc:Bounds|di:waypoint))\s+x="([-\d.]+)"\s+y="([-\d.]+)"', shift, xml)

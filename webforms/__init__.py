@@ -89,6 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import agenda, api, auth, cases, cli, dashboard, documents, errors, panel_booking, resource_panel, tasks
     from . import modeller, modeller_api  # noqa: F401 (modeller_api adds its routes to api.bp)
     from . import case_register, cases_api  # noqa: F401 (the case register's pages and API routes)
+    from . import instances_api, people_api  # noqa: F401 (issue 14 §4: instance list and people on api.bp)
     from . import account  # noqa: F401 (adds the person's own page to auth.bp)
     from . import absences, notifications, oidc, people, procedures
     from . import comments, task_assignment  # noqa: F401 (add comments, take, hand back and allocate to tasks.bp)

@@ -123,7 +123,7 @@ def complete(task_id):
             answer = instance_json(task.instance, with_data=False)
     except runtime.Invalid as exc:
         errors = [{"field": e.field, "message": e.message} for e in exc.errors]
-        errors += [{"field": None, "message": p, "can_override": exc.can_override}
+        errors += [{"field": getattr(p, "field", None), "message": str(p), "can_override": exc.can_override}
                    for p in exc.problems]
         raise ApiError(422, "The answers were not accepted.", errors) from exc
     except Conflict as exc:

@@ -8,7 +8,7 @@ from engine.models import Case, Unit
 from engine.transaction import Conflict, unit_of_work
 from processes import jarp, papers, posts
 
-from . import jarp_allocations, resource_panel
+from . import jarp_allocations, resource_panel, running
 from .access import permission_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -107,10 +107,12 @@ def pending_transfer(case) -> dict | None:
 
 
 def case_context(case) -> dict:
-    return dict(case=case, instances=queries.case_instances(case.id), pending=pending_transfer(case),
+    instances, startable = queries.case_instances(case.id), startable_processes(g.user, case)
+    return dict(case=case, instances=instances, pending=pending_transfer(case),
                 tasks=queries.case_tasks(case.id), audit=queries.case_audit(case.id),
                 documents=queries.case_documents(case.id), paper_kinds=papers.KINDS,
-                startable=startable_processes(g.user, case),
+                startable=startable, running=running.on_case_page(case, startable, instances),
+                blocks=running.blocks,
                 panel_decisions=resource_panel.case_decisions(case.id),
                 jarp_allocations=jarp_allocations.of_case(case.id))
 

@@ -1,12 +1,12 @@
 """The register of cases over the API (issue 14 §2), so a case management
 system (Liquidlogic LCS, Mosaic, …) can push its cases in: find, register,
-change.  Routes on the API blueprint: its token authentication and JSON
+change; and read a case's audit trail (§4).  Routes on the API blueprint: its token authentication and JSON
 errors apply."""
 from datetime import date
 
 from flask import g, jsonify, request
 
-from engine import case_register, permissions, queries, reads
+from engine import case_register, listings, permissions, queries, reads
 from engine.models import Case
 from engine.runtime import Invalid, NotAllowed
 from engine.timeutil import from_db
@@ -15,6 +15,8 @@ from processes import case_register as rules
 
 from .access import permission_required
 from .api import ApiError, bp, json_body
+from .api_params import Query, page_json
+from .formatting import audit_label
 
 
 def case_json(case: Case) -> dict:
@@ -96,4 +98,27 @@ def update_case(case_id):
             answer = case_json(case_register.update(g.user, found, _fields(body)))
     except Invalid as exc:
         raise _refused(exc) from exc
+    return jsonify(answer)
+
+
+def audit_event_json(event) -> dict:
+    """An audit event as the case page's trail shows it: when, who, what (in words) and why."""
+    return {"id": event.id, "at": from_db(event.at).isoformat(), "who": event.actor_name,
+            "action": event.action,
+            "what": audit_label(event.action) + (f": {event.element_name}" if event.element_name else ""),
+            "why": event.reason, "instance_id": event.instance_id}
+
+
+@bp.get("/cases/<int:case_id>/audit")
+@permission_required("case.read")
+def case_audit(case_id):
+    query = Query(())
+    after, limit = query.paging()
+    query.check()
+    found = _case_or_404(case_id)
+    page = listings.case_audit_page(found.id, after, limit)
+    answer = {"case_id": found.id, "case_reference": found.reference,
+              **page_json("events", [audit_event_json(e) for (e,) in page.rows], page)}
+    # the trail is part of the child's record: reading it is a read, as the case page is
+    reads.record(g.user, reads.CASE_VIEWED, found.id, f"audit trail of case {found.reference} (API)")
     return jsonify(answer)

@@ -38,10 +38,16 @@ def register(app):
         click.echo("Deployed: " + ", ".join(lines))
 
     @app.cli.command("seed-demo")
-    def seed_demo():
-        """Add demo units, people and cases to an empty database."""
+    @click.option("--history/--no-history", default=True, show_default=True,
+                  help="Also twelve weeks of cases and procedures at every stage (once, next to the first data).")
+    def seed_demo(history):
+        """Add demo units, people and cases to an empty database, then the demo history."""
         with unit_of_work():
             people = demo.seed()
+        if history:
+            from . import demo_history  # freezegun, only for the history
+            click.echo(demo_history.seed_history())
+            people = demo.seed()  # the history's people too
         click.echo(f"Sign in at the address below with any of these names; password: {demo.DEMO_PASSWORD}")
         for username, name, post in people:
             click.echo(f"  {username:38} {post}")

@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    stream_with_context, url_for)
 from sqlalchemy import select
 
-from engine import cover, dashboard, explain, migration, notifier, permissions, queries, reads, record, repair, runtime, specs
+from engine import audit_words, chart, cover, dashboard, explain, migration, notifier, permissions, queries, reads, record, repair, runtime, specs
 from engine.db import db
 from engine.forms import FieldError
 from engine.models import MAX_ID, AuditEvent, ProcessDefinition, ProcessInstance, Task, Unit
@@ -176,7 +176,7 @@ def _common(scope: dashboard.Scope) -> dict:
 def dashboard_page():
     scope, r = _scope(), _rules()
     return render_template("dashboard.html", view="summary", summary=dashboard.summary(scope, r),
-                           chart=dashboard.chart(scope, r), rules=r, failing_mail=notifier.failing(g.user),
+                           chart=chart.chart(scope, r), rules=r, failing_mail=notifier.failing(g.user),
                            **_common(scope))
 
 
@@ -320,12 +320,7 @@ def _changes(event: AuditEvent) -> list[tuple[str, str]]:
     answered = record.event_answers(event)   # answers: questions and options in words, not codes
     if answered is not None:
         return answered
-    detail = event.detail or {}
-    data = detail.get("data") or detail.get("changes")
-    if isinstance(data, dict):
-        return [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)) for k, v in data.items()]
-    return [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-            for k, v in detail.items() if v not in (None, "", [], {})]
+    return audit_words.detail_in_words(event.detail)   # the rest in words too: labels, never keys or codes
 
 
 def _current_data(workflow) -> dict:
@@ -341,7 +336,7 @@ def _instance_context(instance: ProcessInstance, errors=None, open_form=None, fo
     definition = db.session.get(ProcessDefinition, instance.definition_id)
     tasks = queries.instance_tasks(instance.id)
     open_tasks = [t for t in tasks if t.state == "ready"]
-    workflow = queries._peek_workflow(instance)     # the one workflow read on this page
+    workflow = queries.peek_workflow(instance)     # the one workflow read on this page
     marks = repair.tokens(instance, workflow)
     heat = dashboard.heat(instance.process_key, _scope())
     diagram = {"xml": definition.bpmn_xml, "done": marks.done, "current": marks.current,
@@ -356,6 +351,8 @@ def _instance_context(instance: ProcessInstance, errors=None, open_form=None, fo
         diagram=diagram, history=_history(instance.id), changes=_changes,
         # the diagram as text (issue 17 item 3): the same steps as the procedure's page, where it waits marked
         steps=explain.steps(definition.bpmn_xml, instance.process_key), waiting_at=set(marks.current),
+        # the path taken, in the order run: the named elements only (an unnamed gateway says nothing)
+        path_taken=[marks.names[e] for e in marks.done if marks.names.get(e, e) != e],
         data=json.dumps(_current_data(workflow), indent=2, ensure_ascii=False, default=str),
         may_repair=allowed,
         task_rights={t.id: repair.can_repair_task(g.user, t) for t in open_tasks},

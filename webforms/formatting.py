@@ -4,11 +4,35 @@ from processes import calendar, clock
 from engine.timeutil import from_db
 
 
-def london(value, fmt="%-d %B %Y %H:%M"):
+# How every page writes a day and a time (GOV.UK style): "Tuesday 8 December 2026 at 14:00".
+DATE = "%A %-d %B %Y"
+DATE_TIME = DATE + " at %H:%M"
+
+
+def london(value, fmt=DATE_TIME):
+    """A time in London, as DATE_TIME unless a page needs less (fmt)."""
     if value is None:
         return ""
     local = from_db(value) if getattr(value, "tzinfo", None) is None and hasattr(value, "hour") else value
     return local.strftime(fmt)
+
+
+def long_date(value) -> str:
+    """A day as every page writes it: "Tuesday 8 December 2026"."""
+    if value is None:
+        return ""
+    return london(value, DATE) if hasattr(value, "hour") else value.strftime(DATE)
+
+
+def file_size(size) -> str:
+    """A paper's size as people read it: "52 bytes", "14 KB", "2.3 MB" (a
+    small file is never "0 KB")."""
+    size = int(size or 0)
+    if size < 1024:
+        return "1 byte" if size == 1 else f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def is_overdue(due_at) -> bool:
@@ -93,6 +117,8 @@ def audit_label(action: str) -> str:
 
 def register(app):
     app.jinja_env.filters["london"] = london
+    app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["audit_label"] = audit_label
     app.jinja_env.globals["is_overdue"] = is_overdue
     app.jinja_env.globals["working_days_late"] = working_days_late
@@ -133,7 +159,9 @@ def check_item(option, values):
 
 
 def problem_item(problem):
-    return {"text": problem, "href": "#main-content"}
+    """A rule's problem in the error summary: linked to the question it is about, if it says."""
+    field = getattr(problem, "field", None)
+    return {"text": problem, "href": f"#{field}" if field else "#main-content"}
 
 
 def kind_item(pair):

@@ -16,6 +16,8 @@ class Field:
     required: bool
     options: list[tuple[str, str]] = field(default_factory=list)
     value: object = None
+    # questions shown under one option (a GOV.UK conditional reveal): option key -> fields
+    reveals: dict = field(default_factory=dict)
 
 
 def applies(rule: dict | list | None, context: dict) -> bool:
@@ -27,11 +29,36 @@ def applies(rule: dict | list | None, context: dict) -> bool:
     if isinstance(rule, list):
         return all(applies(r, context) for r in rule)
     value = lookup(context, rule["key"])
+    if isinstance(value, list) and "in" in rule:  # checkboxes: one of the options ticked
+        return any(v in rule["in"] for v in value)
     if "in" in rule:
         return value in rule["in"]
     if "not_in" in rule:
         return value not in rule["not_in"]
     return bool(value)
+
+
+def revealed_by(prop: dict, schema: dict) -> tuple[str, str] | None:
+    """(question, option) when an x-when is about an answer on this same form,
+    {"key": "referral_route", "in": ["direct"]}: the question is asked under
+    that option (a conditional reveal), not decided by the task's data."""
+    rule = prop.get("x-when")
+    if not isinstance(rule, dict) or rule.get("key") not in schema.get("properties", {}):
+        return None
+    values = rule.get("in") or []
+    if len(values) != 1:
+        return None   # GOV.UK reveals a question under one option only
+    option = {True: "yes", False: "no"}[values[0]] if isinstance(values[0], bool) else str(values[0])
+    return rule["key"], option
+
+
+def _asked_here(prop: dict, schema: dict, context: dict) -> bool:
+    """Whether the task's data lets the question be asked (a question revealed
+    by another answer of the form always is: that answer decides)."""
+    rule = prop.get("x-when")
+    if isinstance(rule, dict) and rule.get("key") in schema.get("properties", {}):
+        return True
+    return applies(rule, context)
 
 
 def served_schema(schema: dict | None, context: dict) -> dict | None:
@@ -42,7 +69,7 @@ def served_schema(schema: dict | None, context: dict) -> dict | None:
         return schema
     out = deepcopy(schema)
     props = out.get("properties", {})
-    for name in [n for n, p in props.items() if not applies(p.get("x-when"), context)]:
+    for name in [n for n, p in props.items() if not _asked_here(p, schema, context)]:
         del props[name]
         if name in out.get("required", []):
             out["required"] = [r for r in out["required"] if r != name]
@@ -86,7 +113,7 @@ def fields_for(schema: dict, values: dict | None = None, context: dict | None = 
     out = []
     required = _required(schema)
     for name, prop in schema.get("properties", {}).items():
-        if not applies(prop.get("x-when"), context):
+        if not _asked_here(prop, schema, context):
             continue
         kind = prop.get("type")
         if prop.get("x-options") in option_lists:
@@ -110,11 +137,39 @@ def fields_for(schema: dict, values: dict | None = None, context: dict | None = 
         shown_required = name in required or schema.get("x-optional-label") is False
         out.append(Field(name, prop.get("title", name), prop.get("description"), widget,
                          shown_required, options, values.get(name)))
-    return out
+    return _nest(out, schema)
+
+
+def _nest(fields: list[Field], schema: dict) -> list[Field]:
+    """Questions that follow from one option go under it (GOV.UK Frontend
+    hides them until it is chosen; with JavaScript off it shows them all, and
+    parse_form leaves out the answers under options not chosen)."""
+    by_name = {f.name: f for f in fields}
+    top = []
+    for f in fields:
+        reveal = revealed_by(schema["properties"][f.name], schema)
+        parent = by_name.get(reveal[0]) if reveal else None
+        if parent is not None and parent is not f and parent.widget in ("radios", "yesno", "checkboxes") \
+                and reveal[1] in {key for key, _ in parent.options}:
+            parent.reveals.setdefault(reveal[1], []).append(f)
+        else:
+            top.append(f)
+    return top
 
 
 def parse_form(schema: dict, form) -> tuple[dict, dict]:
-    """(typed data for validation, raw values to show again on error)."""
+    """(typed data for validation, raw values to show again on error).
+
+    An answer under an option not chosen (a conditional reveal the person
+    left) is not sent on, but is kept to show again."""
+    data, raw = _parse(schema, form)
+    for name, prop in schema.get("properties", {}).items():
+        if name in data and revealed_by(prop, schema) and not applies(prop["x-when"], data):
+            del data[name]
+    return data, raw
+
+
+def _parse(schema: dict, form) -> tuple[dict, dict]:
     data, raw = {}, {}
     for name, prop in schema.get("properties", {}).items():
         kind = prop.get("type")
@@ -156,6 +211,8 @@ def _typed(value: str, kind):
 
 
 def _date(day: str, month: str, year: str) -> str:
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
+        return f"{year}-{month}-{day}"  # "26" is not 2026 guessed: the check asks for 4 numbers
     try:
         return date(int(year), int(month), int(day)).isoformat()
     except (ValueError, OverflowError):  # OverflowError: a year such as 99999999999

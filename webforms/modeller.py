@@ -56,6 +56,7 @@ def version_page(key, number):
     definition = _or_404(modelling.version, key, number)
     return render_template("modeller/version.html", d=definition, p=_or_404(modelling.process, key),
                            config={"mode": "view", "xml": definition.bpmn_xml},
+                           steps=explain.steps(definition.bpmn_xml, key),   # the diagram's text alternative
                            can_edit=permissions.can(g.user, "process.edit"))
 
 
@@ -132,9 +133,6 @@ def _error(exc: modelling.ModellingError):
     body = {"ok": False, "status": exc.status, "error": str(exc)}
     if getattr(exc, "copy_id", None):
         body["copy"] = exc.copy_id
-    if isinstance(exc, modelling.NotDeployable):
-        body["error"] = "The diagram cannot be deployed yet: put right the problems listed."
-        body["problems"] = [p.as_json() for p in exc.problems]
     return jsonify(body)
 
 
@@ -180,25 +178,40 @@ def validate(key):
                     "warnings": [] if problems else explain.warnings(xml, key)})
 
 
-@bp.route("/<key>/deploy", methods=["POST"])
+@bp.route("/<key>/deploy", methods=["GET", "POST"])
 @permission_required("process.deploy")
 def deploy(key):
-    body = _json_body()
+    """Deploying asks first (GOV.UK's confirmation page, with or without
+    JavaScript): the checks' result on the saved draft and the instances
+    running now, then the Deploy button posts the draft's hash."""
+    errors, status = [], 200
+    if request.method == "POST":
+        try:
+            with unit_of_work():
+                deployed = modelling.deploy_draft(key, request.form.get("base", ""), g.user)
+                versions = [(d.process_key, d.version) for d in deployed]
+        except modelling.NotDeployable:
+            errors.append(("problems", "The draft was not deployed: put right the problems listed "
+                                       "in the modeller."))
+            status = 400
+        except modelling.ModellingError as exc:
+            errors.append(("deploy", str(exc)))
+            status = exc.status
+        except Conflict:
+            errors.append(("deploy", "Someone changed this process at the same moment, so nothing "
+                                     "was deployed. Look at the checks again and deploy."))
+            status = 409
+        else:
+            mine = next((v for k, v in versions if k == key), versions[0][1])
+            flash(f"Version {mine} of {key} is deployed: new instances start on it; "
+                  "running instances stay on their version.", "success")
+            return redirect(url_for(".process_page", key=key))
     try:
-        with unit_of_work():
-            deployed = modelling.deploy_draft(key, body.get("base") or "", g.user)
-            versions = [{"process": d.process_key, "version": d.version} for d in deployed]
-    except modelling.ModellingError as exc:
-        return _error(exc)
-    except Conflict:
-        return jsonify({"ok": False, "status": 409,
-                        "error": "Someone changed this process at the same moment; reload and try again."})
-    mine = next((v for v in versions if v["process"] == key), versions[0])
-    message = f"Version {mine['version']} of {key} is deployed: new instances start on it; " \
-              "running instances stay on their version."
-    flash(message, "success")
-    return jsonify({"ok": True, "versions": versions, "message": message,
-                    "redirect": url_for(".process_page", key=key)})
+        preview = _or_404(modelling.deploy_preview, key)
+    except modelling.ModellingError as exc:  # no draft (any more): nothing to confirm
+        preview, errors = None, errors or [(None, str(exc))]
+    entry = preview["process"] if preview else _or_404(modelling.process, key)
+    return render_template("modeller/deploy.html", p=entry, preview=preview, errors=errors), status
 
 
 @bp.route("/<key>/discard", methods=["POST"])
@@ -236,11 +249,12 @@ def upload():
                     else:
                         shown = ", ".join(f"{d.process_key} version {d.version}" for d in result)
                         key = result[0].process_key
-            except modelling.NotDeployable as exc:
+            except modelling.NotDeployable as exc:  # only when deploying: a draft may have problems
                 problems = exc.problems
-                errors.append(("bpmn", f"{file.filename} was not deployed: put right the problems "
-                                       "listed, or keep it as a draft to fix in the modeller. The "
-                                       "running version is unchanged."))
+                count = f"the problem{'s' if len(problems) != 1 else ''} listed below"
+                errors.append(("bpmn", f"{file.filename} was not deployed: put right {count}, or "
+                                       "upload it again to keep as a draft and fix in the modeller. "
+                                       "The version new instances start on is unchanged."))
             except modelling.ModellingError as exc:
                 errors.append(("bpmn", str(exc)))
             except Conflict:

@@ -265,3 +265,191 @@ OPENAPI["components"]["schemas"]["DecisionRecord"] = {
             "reason": {"type": ["string", "null"]},
             "override": {"type": ["object", "null"], "properties": {
                 "rules": {"type": "array", "items": {"type": "string"}}, "reason": {"type": ["string", "null"]}}}}}}}}
+
+
+# ---------------------------------------------------------------- lists for client systems (issue 14 §4)
+# webforms/people_api.py, instances_api.py and cases_api.py (the audit trail); paging is by keyset.
+
+_BAD_QUERY = {"400": _resp("A query parameter is not accepted: 'errors' names each one and why "
+                           "(an unknown parameter is refused, not ignored)", _ERROR)}
+_PAGING = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+     "description": "How many rows a page holds"},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"}, "example": "1042",
+     "description": "Where the page starts: the `next_cursor` of the page before (absent for the first page)"},
+]
+_NEXT = {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page"}
+_PERSON_ID = {"name": "person_id", "in": "path", "required": True, "schema": {"type": "integer"}, "example": 1}
+_ADMIN_ONLY = {"403": _resp("Only the System administrator reads the people register", _ERROR)}
+
+_PERSON_EXAMPLE = {"id": 7, "username": "csw-cin", "name": "Alex Morgan", "post": "Consultant Social Worker",
+                   "service": "CIN", "unit": "CIN Unit 1", "email": "alex.morgan@example.org",
+                   "deputy": None, "active": True}
+_SUMMARY_EXAMPLE = {"id": 31, "process": "jarp_referral", "version": 2, "case_id": 4,
+                    "case_reference": "CIN-0001", "status": "running", "error": None,
+                    "started_at": "2026-11-20T10:00:00+00:00", "completed_at": None}
+_EVENT_EXAMPLE = {"id": 5120, "at": "2026-11-20T10:05:00+00:00", "who": "Demo Social Worker",
+                  "action": "task.completed", "what": "Task completed: Complete JARP referral",
+                  "why": None, "instance_id": 31}
+
+
+def _query(name, schema, description):
+    return {"name": name, "in": "query", "schema": schema, "description": description}
+
+
+OPENAPI["paths"].update({
+    "/people": {"get": {
+        "summary": "The people register, read-only, by number (System administrator)",
+        "description": "Never a password hash, a token, a session or the directory's subject.",
+        "parameters": [
+            _query("post", {"type": "string"}, "Only people at this post, e.g. Social Worker"),
+            _query("unit", {"type": "string"}, "Only people of this unit (its name)"),
+            _query("service", {"type": "string"}, "Only people of this service (or agency)"),
+            _query("active", {"type": "boolean"}, "true: open accounts only; false: closed ones only"),
+            _query("q", {"type": "string", "maxLength": 120},
+                   "Text in the name, sign-in name, e-mail or post, as the People page's search"),
+            *_PAGING],
+        "responses": {
+            "200": _resp("A page of people", {"type": "object", "required": ["people", "next_cursor"],
+                                              "properties": {"people": {"type": "array", "items": {
+                                                  "$ref": "#/components/schemas/Person"}},
+                                                  "next_cursor": _NEXT}}),
+            **_BAD_QUERY, "401": _ERRORS["401"], **_ADMIN_ONLY}}},
+    "/people/{person_id}": {"get": {
+        "summary": "One person of the register (System administrator)",
+        "parameters": [_PERSON_ID],
+        "responses": {"200": _resp("The person", {"$ref": "#/components/schemas/Person"}),
+                      **_ADMIN_ONLY, **_ERRORS}}},
+    "/cases/{case_id}/audit": {"get": {
+        "summary": "The case's audit trail as its page shows it (when, who, what in words, why), "
+                   "newest first; audited as a read of the child's record",
+        "parameters": [{**_CASE_ID, "example": 1}, *_PAGING],
+        "responses": {
+            "200": _resp("A page of the trail", {"type": "object",
+                                                 "required": ["case_id", "case_reference", "events", "next_cursor"],
+                                                 "properties": {
+                                                     "case_id": {"type": "integer"},
+                                                     "case_reference": {"type": "string"},
+                                                     "events": {"type": "array", "items": {
+                                                         "$ref": "#/components/schemas/AuditEvent"}},
+                                                     "next_cursor": _NEXT}}),
+            **_BAD_QUERY, **_ERRORS}}},
+})
+OPENAPI["paths"]["/instances"]["get"] = {
+    "summary": "Process instances of the cases I may open, newest first, by process, status, case and start day",
+    "parameters": [
+        _query("process", {"type": "string"}, "A process id, e.g. jarp_referral"),
+        _query("status", {"enum": ["running", "complete", "error", "suspended", "cancelled"]}, "Only this status"),
+        _query("case", {"type": "string"}, "A case: its number or its reference, e.g. CIN-0001"),
+        _query("started_from", {"type": "string", "format": "date"},
+               "Started on or after this day (Europe/London), YYYY-MM-DD"),
+        _query("started_to", {"type": "string", "format": "date"},
+               "Started on or before this day (Europe/London), YYYY-MM-DD"),
+        *_PAGING],
+    "responses": {
+        "200": _resp("A page of instances", {"type": "object", "required": ["instances", "next_cursor"],
+                                             "properties": {"instances": {"type": "array", "items": {
+                                                 "$ref": "#/components/schemas/InstanceSummary"}},
+                                                 "next_cursor": _NEXT}}),
+        **_BAD_QUERY, "401": _ERRORS["401"]}}
+OPENAPI["components"]["schemas"].update({
+    "Person": {"type": "object", "additionalProperties": False,
+               "required": ["id", "username", "name", "post", "active"], "properties": {
+                   "id": {"type": "integer"}, "username": {"type": "string"}, "name": {"type": "string"},
+                   "post": {"type": "string"}, "service": {"type": ["string", "null"]},
+                   "unit": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]},
+                   "deputy": {"type": ["string", "null"], "description": "The deputy's sign-in name"},
+                   "active": {"type": "boolean"}}},
+    "InstanceSummary": {"type": "object", "required": ["id", "process", "version", "case_id", "status"],
+                        "properties": {
+                            "id": {"type": "integer"}, "process": {"type": "string"}, "version": {"type": "integer"},
+                            "case_id": {"type": "integer"}, "case_reference": {"type": "string"},
+                            "status": {"enum": ["running", "complete", "error", "suspended", "cancelled"]},
+                            "error": {"type": ["string", "null"]},
+                            "started_at": {"type": "string", "format": "date-time"},
+                            "completed_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "AuditEvent": {"type": "object", "required": ["id", "at", "who", "action", "what"], "properties": {
+        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "who": {"type": "string"},
+        "action": {"type": "string", "description": "The event's code, e.g. task.completed"},
+        "what": {"type": "string", "description": "What happened, in words, as the case page says it"},
+        "why": {"type": ["string", "null"]}, "instance_id": {"type": ["integer", "null"]}}},
+})
+
+
+# ---------------------------------------------------------------- examples (issue 14 §4)
+# One example per answer a client gets when all goes well, and per request
+# body; tests/integration/test_api_people_instances.py checks each against
+# its schema, so they cannot drift from what the API sends.
+
+_TASK_EXAMPLE = {"id": "5f0c3c1e-8d7a-4b8e-9a51-2f1d6c0e9b47", "name": "Complete JARP referral",
+                 "element": "complete_referral", "process": "jarp_referral", "instance_id": 31, "case_id": 4,
+                 "case_reference": "CIN-0001", "post": "Social Worker", "state": "ready", "priority": None,
+                 "due_at": "2026-11-27T17:00:00+00:00", "created_at": "2026-11-20T10:00:00+00:00",
+                 "completed_by": None, "completed_at": None, "form": "jarp_referral"}
+_INSTANCE_EXAMPLE = {**{k: v for k, v in _SUMMARY_EXAMPLE.items() if k != "case_reference"},
+                     "data": {"case": {"reference": "CIN-0001"}}, "tasks": [_TASK_EXAMPLE]}
+_CASE_EXAMPLE = {"id": 4, "reference": "CIN-0001", "child_name": "Amira Khan", "date_of_birth": "2014-03-02",
+                 "expected_delivery_date": None, "service": "CIN", "unit": "CIN Unit 1", "cp_status": False,
+                 "lac_status": False, "in_court": False, "closed_at": None}
+_DEFINITION_EXAMPLE = {"process": "jarp_referral", "name": "JARP referral", "current_version": 2, "draft": None,
+                       "versions": [{"version": 2, "deployed_by": "Demo Process Owner",
+                                     "deployed_at": "2026-11-02T09:00:00+00:00", "current": True,
+                                     "running_instances": 12, "instances_by_status": {"running": 12, "complete": 40}}]}
+_MOVE_EXAMPLE = {"instance_id": 31, "case_id": 4, "case_reference": "CIN-0001", "from_version": 1, "to_version": 2,
+                 "can_move": True, "reason": None, "open_steps": ["Complete JARP referral"]}
+_HASH = "3b1f9c0e" * 8
+
+_EXAMPLES = {
+    ("/tasks", "get", "200"): {"tasks": [_TASK_EXAMPLE]},
+    ("/tasks/{task_id}", "get", "200"): {**_TASK_EXAMPLE, "form_schema": {"type": "object", "properties": {
+        "duration_weeks": {"type": "integer", "title": "For how many weeks?"}}}, "data": {"duration_weeks": 8}},
+    ("/tasks/{task_id}/complete", "post", "200"): {**_INSTANCE_EXAMPLE, "tasks": [
+        {**_TASK_EXAMPLE, "state": "completed", "completed_by": "Demo Social Worker",
+         "completed_at": "2026-11-20T10:30:00+00:00"}]},
+    ("/instances", "post", "201"): _INSTANCE_EXAMPLE,
+    ("/instances", "get", "200"): {"instances": [_SUMMARY_EXAMPLE], "next_cursor": "31"},
+    ("/instances/{instance_id}", "get", "200"): _INSTANCE_EXAMPLE,
+    ("/definitions", "get", "200"): {"definitions": [_DEFINITION_EXAMPLE]},
+    ("/definitions/{process}/draft", "get", "200"): {"process": "jarp_referral", "xml": "<?xml version=\"1.0\"?>…",
+                                                     "base": _HASH, "source": "version 2"},
+    ("/definitions/{process}/drafts", "post", "201"): {"process": "jarp_referral", "hash": _HASH},
+    ("/definitions/{process}/validation", "post", "200"): {
+        "valid": False, "problems": [{"element": "complete_referral", "message": "The task has no form."}],
+        "warnings": []},
+    ("/definitions/{process}/deploy", "post", "201"): {"deployed": [
+        {"process": "jarp_referral", "version": 3, "current": True}]},
+    ("/definitions/{process}/migrations", "post", "200"): {"process": "jarp_referral", "to_version": 3,
+                                                           "dry_run": True, "instances": [_MOVE_EXAMPLE]},
+    ("/cases", "get", "200"): {"cases": [_CASE_EXAMPLE]},
+    ("/cases", "post", "201"): _CASE_EXAMPLE,
+    ("/cases/{case_id}", "get", "200"): _CASE_EXAMPLE,
+    ("/cases/{case_id}", "patch", "200"): {**_CASE_EXAMPLE, "cp_status": True},
+    ("/cases/{case_id}/record", "get", "200"): {
+        "case_id": 4, "case_reference": "CIN-0001", "child_name": "Amira Khan", "decisions": [{
+            "at": "2026-11-20T10:30:00+00:00", "what": "Complete JARP referral", "process": "JARP referral",
+            "decided_by": "Demo Social Worker", "on_behalf_of": None,
+            "answers": [{"question": "For how many weeks?", "answer": "8"}],
+            "child_views": [{"question": "What does the child want?", "answer": "To stay together."}],
+            "papers": [], "reason": None, "override": None}]},
+    ("/people", "get", "200"): {"people": [_PERSON_EXAMPLE], "next_cursor": None},
+    ("/people/{person_id}", "get", "200"): _PERSON_EXAMPLE,
+    ("/cases/{case_id}/audit", "get", "200"): {"case_id": 4, "case_reference": "CIN-0001",
+                                               "events": [_EVENT_EXAMPLE], "next_cursor": "5120"},
+}
+_BODY_EXAMPLES = {
+    ("/tasks/{task_id}/complete", "post"): {"data": {"duration_weeks": 8}},
+    ("/instances", "post"): {"process": "jarp_referral", "case_id": 4},
+    ("/definitions/{process}/drafts", "post"): {"xml": "<?xml version=\"1.0\"?>…", "base": _HASH},
+    ("/definitions/{process}/validation", "post"): {"xml": "<?xml version=\"1.0\"?>…"},
+    ("/definitions/{process}/deploy", "post"): {"base": _HASH},
+    ("/definitions/{process}/migrations", "post"): {"instances": [31]},
+}
+_ERROR_EXAMPLE = {"error": "Check the query: status must be one of: cancelled, complete, error, running, "
+                           "suspended.", "errors": [{"field": "status", "message": "status must be one of: "
+                                                     "cancelled, complete, error, running, suspended"}]}
+
+for (_path, _method, _status), _value in _EXAMPLES.items():
+    OPENAPI["paths"][_path][_method]["responses"][_status]["content"]["application/json"]["example"] = _value
+for (_path, _method), _value in _BODY_EXAMPLES.items():
+    OPENAPI["paths"][_path][_method]["requestBody"]["content"]["application/json"].setdefault("example", _value)
+OPENAPI["components"]["schemas"]["Error"]["example"] = _ERROR_EXAMPLE

@@ -30,11 +30,14 @@ SLUG = "<any(adoption, fostering):slug>"
 ADD_DATE = {
     "type": "object",
     "properties": {
-        "sitting_on": {"type": "string", "format": "date", "title": "Panel date"},
+        "sitting_on": {"type": "string", "format": "date", "title": "Panel date",
+                       "x-errors": {"required": "Enter the Panel date"}},
         "papers_deadline": {"type": "string", "format": "date", "title": "Papers deadline",
-                            "description": "Papers are due by 17:00 on this day."},
+                            "description": "Papers are due by 17:00 on this day.",
+                            "x-errors": {"required": "Enter the papers deadline"}},
         "extra": {"type": "boolean", "title": "Is this an extra date?",
-                  "description": "Extra dates may be added when needed (Panels §4 and §5)."},
+                  "description": "Extra dates may be added when needed (Panels §4 and §5).",
+                  "x-errors": {"required": "Select whether this is an extra date"}},
         "note": {"type": "string", "title": "Note", "maxLength": 300},
     },
     "required": ["sitting_on", "papers_deadline", "extra"],
@@ -59,19 +62,23 @@ PUBLISH = {
 CANCEL = {
     "type": "object",
     "properties": {"cancel_reason": {"type": "string", "title": "Why is the date cancelled?",
-                                     "x-widget": "textarea", "minLength": 1, "maxLength": 2000}},
+                                     "x-widget": "textarea", "minLength": 1, "maxLength": 2000,
+                                     "x-errors": {"required": "Enter why the date is cancelled"}}},
     "required": ["cancel_reason"], "additionalProperties": False,
 }
 MOVE = {
     "type": "object",
     "properties": {
         "new_date": {"type": "string", "format": "date", "title": "New Panel date",
-                     "description": "A working day: not a weekend or a bank holiday."},
+                     "description": "A working day: not a weekend or a bank holiday.",
+                     "x-errors": {"required": "Enter the new Panel date"}},
         "new_deadline": {"type": "string", "format": "date", "title": "New papers deadline",
-                         "description": "Papers are due by 17:00 on this day."},
+                         "description": "Papers are due by 17:00 on this day.",
+                         "x-errors": {"required": "Enter the new papers deadline"}},
         "move_reason": {"type": "string", "title": "Why is the date moved?", "x-widget": "textarea",
                         "minLength": 1, "maxLength": 2000,
-                        "description": "Recorded in the audit trail of every case booked for this date."},
+                        "description": "Recorded in the audit trail of every case booked for this date.",
+                        "x-errors": {"required": "Enter why the date is moved"}},
     },
     "required": ["new_date", "new_deadline", "move_reason"], "additionalProperties": False,
 }
@@ -82,7 +89,8 @@ REORDER = {
         "position": {"type": "integer", "title": "New place on the reserve list", "minimum": 1,
                      "description": "1 is the first to be given a freed place."},
         "reason": {"type": "string", "title": "Why?", "x-widget": "textarea", "minLength": 1,
-                   "maxLength": 2000, "description": "Recorded in the case's audit trail."},
+                   "maxLength": 2000, "description": "Recorded in the case's audit trail.",
+                   "x-errors": {"required": "Enter why the case moves on the reserve list"}},
     },
     "required": ["booking", "position", "reason"], "additionalProperties": False,
 }

@@ -1,6 +1,6 @@
 """Benchmark of the JARP referral path: in memory, persisted, naive, over HTTP.
 
-    python -m tests.bench.engine_bench [--runs N] [--warmup W] [--no-http] [--no-pg]
+    python -m tests.bench.engine_bench [--runs N] [--warmup W] [--no-http] [--no-pg] [--no-loop]
                                        [--profile] [--check]
 
 The path: start → Complete JARP referral → Record JARP decision (allocate,
@@ -28,6 +28,8 @@ completion.  Between actions, finding the next ready task is not timed.
      referral) from a keep-alive client, with the workflow in the worker's
      cache (the instance was started by the same worker) and after a restart
      (not cached); GET /api/v1/tasks too.
+  L  a loop (issue 16): one instance's looping task completed 200 times, caseflow and
+     bare SpiffWorkflow, `loop 200/1` (tests/bench/loop_bench.py; --no-loop skips it).
 
 A, B, C, E and F run interleaved, one process run of each in turn, so load
 from elsewhere on the machine falls on all of them alike; D runs after them.
@@ -664,6 +666,8 @@ def main(argv=None) -> int:
                         help="uncounted runs first (default: max(10, runs // 10))")
     parser.add_argument("--no-http", action="store_true", help="skip D (gunicorn)")
     parser.add_argument("--no-pg", action="store_true", help="skip E (PostgreSQL)")
+    parser.add_argument("--no-loop", action="store_true",
+                        help="skip the loop figure (tests/bench/loop_bench.py: 200 passes of one instance)")
     parser.add_argument("--profile", action="store_true",
                         help="then profile B's timed actions (cProfile, top 25 by cumulative time)")
     parser.add_argument("--profile-runs", type=int, default=100)
@@ -766,6 +770,9 @@ def main(argv=None) -> int:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(25)
             print(out.getvalue())
+        if not args.no_loop:  # issue 16: the 200th pass of a loop against the 1st
+            from .loop_bench import bench_loop, print_loop
+            print_loop(bench_loop(tmp))
         return 1 if args.check and not (ok_b and ok_http) else 0
     finally:
         for scenario in scenarios:

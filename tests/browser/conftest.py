@@ -5,7 +5,6 @@ Browser tests run on SQLite only: the backend is covered by the other tests,
 here what matters is what a person sees."""
 import shutil
 import threading
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -14,6 +13,8 @@ from werkzeug.serving import make_server
 from engine import cache
 from engine.db import db
 from webforms import create_app
+
+from . import axe
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -30,12 +31,14 @@ def database_url(sqlite_template, tmp_path):
 
 
 @pytest.fixture
-def live_server(database_url):
+def live_server(database_url, tmp_path):
     """The app served on 127.0.0.1 on a free port; yields its base URL."""
     cache.clear()
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "browser-test",
                       # served over plain http://127.0.0.1, like `make run`
-                      "SESSION_COOKIE_SECURE": False})
+                      "SESSION_COOKIE_SECURE": False,
+                      # the papers where the `app` fixture's steps upload them, to download in the browser
+                      "DOCUMENTS_DIR": str(tmp_path / "documents")})
     assert app.config.get("WTF_CSRF_ENABLED", True), "browser tests run with CSRF protection on"
     server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: the OS picks a free port
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
@@ -65,7 +68,8 @@ def browser():
 def browser_page(browser, live_server):
     """A Playwright page in a fresh browser context (no cookies carried over),
     with relative URLs resolved against the live server.  Fails the test if
-    the browser met a script error or a missing asset (an unstyled page)."""
+    the browser met a script error or a missing asset (an unstyled page), or
+    if axe-core found an accessibility violation on any page it showed."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -96,8 +100,12 @@ def browser_page(browser, live_server):
     page.on("console", on_console)
     page.on("response", on_response)
     page.on("requestfailed", on_request_failed)
+    accessibility = axe.install(page)
     try:
         yield page
         assert problems == [], problems
+        if not page.is_closed():
+            axe.check(page)   # the last state the test left the page in
+        assert accessibility.lines() == [], "axe-core found:\n" + "\n".join(accessibility.lines())
     finally:
         context.close()

@@ -205,7 +205,7 @@ def test_cin_case_moves_to_lac_after_the_conditions_are_met_and_lac_accepts(brow
     done_banner(page, "Accept the transfer")
     expect(summary_value(page, "Service")).to_have_text("CIN")
     expect(page.locator("#pending-transfer")).to_contain_text(
-        f"This case moves to LAC Unit 1 (LAC) on {transfer_date.day} {transfer_date:%B %Y} 17:00")
+        f"This case moves to LAC Unit 1 (LAC) on {transfer_date:%A} {transfer_date.day} {transfer_date:%B %Y} at 17:00")
 
     # The timer worker runs just after 17:00 on the transfer date: the case moves.
     with freeze_time(datetime.combine(transfer_date, time(17, 1), tzinfo=clock.LONDON)):

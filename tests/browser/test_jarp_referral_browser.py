@@ -72,22 +72,22 @@ def test_social_worker_refers_a_case_and_the_coordinator_sees_it_on_the_agenda(b
     # GOV.UK Frontend's script moves focus to the summary, so it is read out first
     expect(page.locator(".govuk-error-summary")).to_be_focused()
     expect(summary.get_by_role("link")).to_have_text([
-        "Select an answer for ‘What kind of referral is this?’",
-        "Select an answer for ‘Does the family have a Tier 3 case-holding social worker?’",
-        "Enter ‘Summary of the assessment’",
-        "Select an answer for ‘Which services are you requesting?’",
-        "Select an answer for ‘Was the child asked what they want to happen next?’",
+        "Select what kind of referral this is",
+        "Select whether the family has a Tier 3 case-holding social worker",
+        "Enter a summary of the assessment",
+        "Select the services you are requesting",
+        "Select whether the child was asked what they want to happen next",
     ])
     # each question repeats its message next to it
     for legend, message in [
-            ("What kind of referral is this?", "Select an answer for ‘What kind of referral is this?’"),
+            ("What kind of referral is this?", "Select what kind of referral this is"),
             ("Which services are you requesting?",
-             "Select an answer for ‘Which services are you requesting?’")]:
+             "Select the services you are requesting")]:
         expect(question(page, legend)).to_contain_text("Error: " + message)
     expect(page.get_by_label("Summary of the assessment")).to_have_accessible_description(
-        re.compile("Enter ‘Summary of the assessment’"))
+        re.compile("Enter a summary of the assessment"))
     # following a message takes the person to the question
-    summary.get_by_role("link", name="Select an answer for ‘What kind of referral is this?’").click()
+    summary.get_by_role("link", name="Select what kind of referral this is").click()
     expect(page.get_by_role("radio", name="Referral to the weekly JARP meeting")).to_be_focused()
 
     # The social worker fills the referral as a person would.

@@ -115,6 +115,10 @@ def test_a_process_owner_changes_a_procedure(browser_page: Page, database_url):
     expect(page.locator(".caseflow-invalid")).to_have_count(0)
 
     page.get_by_role("button", name="Deploy").click()
+    # Deploy asks first, on its own page: the checks' result and the running instances
+    expect(page.get_by_role("heading", name="Deploy the draft of Home visit (test)", level=1)).to_be_visible()
+    expect(page.locator("#deploy-summary")).to_contain_text("1 running (1 on version 1)")
+    page.get_by_role("button", name="Deploy", exact=True).click()
     expect(page.get_by_role("heading", name="Home visit (test)", level=1)).to_be_visible()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         f"Version 2 of {KEY} is deployed: new instances start on it; running instances stay on their version.")
@@ -222,6 +226,9 @@ def test_every_miwg_model_and_product_diagram_opens_and_saves_back_whole(browser
     open_modeller(page)
     files = sorted(MIWG.glob("*.bpmn")) + sorted((ROOT / "bpmn").glob("*.bpmn"))
     assert len(files) >= 25
+    # each file opened replaces one not saved: the modeller asks, and the owner says yes
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     failures = {}
     for path in files:
         page.locator("#open-file").set_input_files(str(path))
@@ -233,3 +240,4 @@ def test_every_miwg_model_and_product_diagram_opens_and_saves_back_whole(browser
         if losses:
             failures[path.name] = losses[:5]
     assert failures == {}
+    assert asked == ["Open this file in place of the diagram? Your changes are not saved yet."] * (len(files) - 1)

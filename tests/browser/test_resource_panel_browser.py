@@ -36,7 +36,7 @@ def test_panel_chair_checks_and_approves_the_decision_sheet(browser_page: Page, 
     expect(page.get_by_text("CIN-0001 – Amira Khan")).to_be_visible()
 
     # The whole sheet is there to check, in words.
-    facts = page.locator(".govuk-summary-list")
+    facts = page.locator(".govuk-summary-list").first   # the facts; what it rests on follows
     for text in ("Accommodation under section 20 (planned)",
                  "Permanency plan: the child is to be permanently looked after",
                  "Section 20 (accommodation)", "No order: the child's plan (permanence)",
@@ -51,7 +51,7 @@ def test_panel_chair_checks_and_approves_the_decision_sheet(browser_page: Page, 
     expect(page).to_have_title(re.compile("^Error: Approve the Panel's decision sheet"))
     summary = page.get_by_role("alert").filter(has=page.get_by_role("heading", name="There is a problem"))
     expect(summary.get_by_role("link")).to_have_text(
-        ["Select an answer for ‘Is the decision sheet complete and accurate?’"])
+        ["Select whether the decision sheet is complete and accurate"])
     summary.get_by_role("link").click()
     expect(page.get_by_role("radio", name="Yes: approve the decision")).to_be_focused()
 

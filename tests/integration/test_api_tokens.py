@@ -1,11 +1,12 @@
 """API tokens: their own rows, an expiry, revocation, and the person's own
 page where they are issued (shown once) and revoked (issue 11, item 3)."""
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, event, func, select, update
 
-from engine import accounts
+from engine import accounts, token_cache
 from engine.db import db
 from engine.models import ApiToken, AuditEvent
 from engine.transaction import unit_of_work
@@ -117,3 +118,35 @@ def test_a_deactivated_persons_token_is_refused(app, client, runner):
     assert _api(client, token).status_code == 200
     assert runner.invoke(args=["deactivate", "social-worker"]).exit_code == 0
     assert _api(client, token).status_code == 401
+
+
+def test_a_token_revoked_by_another_process_is_refused_within_the_cache_bound(app, client, runner):
+    """Tokens checked are kept per process for token_cache.TTL_SECONDS (issue 16):
+    a revocation committed elsewhere (here a separate connection, as another
+    gunicorn worker or `flask` command would) is refused once that has passed."""
+    token = runner.invoke(args=["issue-token", "social-worker"]).output.strip()
+    assert _api(client, token).status_code == 200      # looked up, now kept by this process
+    with app.app_context():
+        other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with other.begin() as connection:
+            connection.execute(update(ApiToken).values(revoked_at=accounts.real_now()))
+        other.dispose()
+    time.sleep(token_cache.TTL_SECONDS + 0.1)
+    response = _api(client, token)
+    assert response.status_code == 401
+    assert "valid API token" in str(response.json)
+
+
+def test_a_kept_token_answers_as_its_holder_without_asking_the_database(app, client, runner):
+    token = runner.invoke(args=["issue-token", "social-worker"]).output.strip()
+    first = _api(client, token)
+    with app.app_context():
+        statements = []
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            second = _api(client, token)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+    assert second.status_code == 200 and second.json == first.json
+    assert not any("api_token" in s for s in statements)

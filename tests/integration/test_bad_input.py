@@ -78,7 +78,7 @@ def test_a_year_of_99999999999_in_a_date_field_is_a_field_error(client):
         "papers_deadline-day": "3", "papers_deadline-month": "2", "papers_deadline-year": "2027",
         "extra": "no"})
     assert response.status_code == 400
-    assert error_summary(response) == ["‘Panel date’ must be a real date"]
+    assert error_summary(response) == ["Year must include 4 numbers"]
 
 
 def test_nan_and_infinity_in_a_number_field_are_field_errors(client):

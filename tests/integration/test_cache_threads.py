@@ -27,7 +27,7 @@ def test_reading_a_cached_workflow_while_another_thread_runs_it(app):
         assert cache.take(instance_id, version) is not None  # kept after the start's commit
         cache.clear()
         instance = db.session.get(ProcessInstance, instance_id)
-        workflow = queries._peek_workflow(instance)
+        workflow = queries.peek_workflow(instance)
         current_data(workflow).update(a=0, b=0, nested={"n": 0})
         cache.put_back(instance_id, version, workflow)
         db.session.remove()

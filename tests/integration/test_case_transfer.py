@@ -326,7 +326,7 @@ def test_completed_transfer_moves_the_case_to_the_new_unit_and_out_of_the_old_on
         assert page(response).h1.get_text(strip=True) == "This case has been transferred"
         moved = summary_rows(response)
         assert moved["Transferred to"] == "LAC Unit 1 (LAC)"
-        assert moved["Transferred on"] == "5 November 2026 17:01"
+        assert moved["Transferred on"] == "Thursday 5 November 2026 at 17:01"
         assert "Date of birth" not in moved and "Case transferred" not in text(response)
     # someone who never held the case still gets a plain 404
     assert case_page(client, app, "csw-aa", "CIN-0001").status_code == 404
@@ -375,22 +375,22 @@ def test_due_three_working_days_after_the_request_across_a_bank_holiday_weekend(
         client.post("/sign-out")
         return summary_rows(response)["Due"]
 
-    assert shown_due("group-manager-lac", "Task_choose_unit") == "2 September 2026 17:00"
+    assert shown_due("group-manager-lac", "Task_choose_unit") == "Wednesday 2 September 2026 at 17:00"
     complete_as(client, "group-manager-lac", app, "Task_choose_unit", {"receiving_unit": "LAC Unit 1"},
                 "CIN-0001")
-    assert shown_due("consultant-social-worker", "Task_transfer_conditions") == "2 September 2026 17:00"
+    assert shown_due("consultant-social-worker", "Task_transfer_conditions") == "Wednesday 2 September 2026 at 17:00"
     good = dict(ROUTES["cin_permanence"].good, joint_visit_date=date(2026, 9, 1),
                 permanency_plan_date=date(2026, 8, 20))
     complete_as(client, "consultant-social-worker", app, "Task_transfer_conditions",
                 conditions_form(good), "CIN-0001")
-    assert shown_due("csw-lac", "Task_receiving_decision") == "2 September 2026 17:00"
+    assert shown_due("csw-lac", "Task_receiving_decision") == "Wednesday 2 September 2026 at 17:00"
     complete_as(client, "csw-lac", app, "Task_receiving_decision",
                 {"decision": "disagree", "reason": "The plan is not yet clear to us."}, "CIN-0001")
-    assert shown_due("consultant-social-worker", "Task_resolve_disagreement") == "2 September 2026 17:00"
+    assert shown_due("consultant-social-worker", "Task_resolve_disagreement") == "Wednesday 2 September 2026 at 17:00"
     complete_as(client, "consultant-social-worker", app, "Task_resolve_disagreement",
                 {**date_fields("discussed_on", date(2026, 8, 28)), "face_to_face": "yes",
                  "resolved": "no", "notes": "We could not agree."}, "CIN-0001")
-    assert shown_due("group-manager", "Task_gm_decision") == "2 September 2026 17:00"
+    assert shown_due("group-manager", "Task_gm_decision") == "Wednesday 2 September 2026 at 17:00"
 
 
 def test_transfer_tasks_are_overdue_after_the_due_date_for_both_units(client, app):
@@ -407,7 +407,7 @@ def test_transfer_tasks_are_overdue_after_the_due_date_for_both_units(client, ap
         sign_in(client, "consultant-social-worker")
         due = summary_rows(client.get(f"/tasks/{task.id}"))["Due"]
         client.post("/sign-out")
-        assert due == "6 November 2026 17:00 Overdue"
+        assert due == "Friday 6 November 2026 at 17:00 Overdue"
         complete_as(client, r.sender, app, "Task_transfer_conditions", conditions_form(r.good), r.reference)
         [row] = my_task_rows(client, "csw-lac")
         assert "Accept the transfer" in row and "CIN-0001" in row and "Overdue 1 working day" in row
@@ -491,7 +491,7 @@ def _refuse(client, app, r):
         "accept", "missing_information", "disagree", "reject"]
     response = client.post(f"/tasks/{task.id}", data={"decision": "reject"})
     assert response.status_code == 400
-    assert "Enter ‘Reasons’" in error_summary(response)
+    assert "Enter the reasons" in error_summary(response)
     response = client.post(f"/tasks/{task.id}", data={"decision": "reject", "reason": REFUSAL})
     assert response.status_code == 302
     client.post("/sign-out")
@@ -513,7 +513,7 @@ def test_a_refusal_goes_back_to_the_sending_csw_who_may_accept_it_and_the_case_s
     assert summary_rows(response)["Receiving unit's reasons for refusing"] == REFUSAL
     response = client.post(f"/tasks/{task.id}", data={"response": "accept_refusal"})
     assert response.status_code == 400
-    assert "Enter ‘Your reasons’" in error_summary(response)
+    assert "Enter your reasons" in error_summary(response)
     client.post("/sign-out")
     complete_as(client, "consultant-social-worker", app, "Task_respond_refusal",
                 {"response": "accept_refusal", "notes": "Agreed: we wait for the panel."}, "CIN-0001")
@@ -764,7 +764,7 @@ def test_missing_information_supplied_within_24_hours_returns_to_the_receiving_u
         response, _ = submit(client, "csw-lac", app, "Task_receiving_decision",
                              {"decision": "missing_information"}, r.reference)
         assert response.status_code == 400
-        assert "Enter ‘What is missing from the case file?’" in error_summary(response)
+        assert "Enter what is missing from the case file" in error_summary(response)
         complete_as(client, "csw-lac", app, "Task_receiving_decision",
                     {"decision": "missing_information", "missing_items": MISSING}, r.reference)
     [row] = task_rows(app, r.reference, "Task_supply_information")
@@ -873,7 +873,7 @@ def test_disagreement_resolved_face_to_face_lets_the_transfer_go_ahead(client, a
     response, _ = submit(client, "consultant-social-worker", app, "Task_resolve_disagreement",
                          meeting(True), r.reference)
     assert response.status_code == 400
-    assert "Select an answer for ‘If resolved, what did you agree?’" in error_summary(response)
+    assert "Select what you agreed" in error_summary(response)
     complete_as(client, "consultant-social-worker", app, "Task_resolve_disagreement",
                 meeting(True, "proceed"), r.reference)
     assert open_task(app, "Task_gm_decision", r.reference) is None
@@ -1070,9 +1070,9 @@ def test_the_rapid_response_decision_asks_for_the_childs_wishes(client, app):
         decision = {"outcome": "continue", "notes": "Good progress; two more months."}
         response, _ = submit(client, "csw-rr", app, "Task_rr_decide", decision, "CIN-0001")
         assert response.status_code == 400
-        assert "Select an answer for ‘Was the child asked what they want to happen next?’" in error_summary(response)
+        assert "Select whether the child was asked what they want to happen next" in error_summary(response)
         response, _ = submit(client, "csw-rr", app, "Task_rr_decide", dict(decision, child_asked="yes"), "CIN-0001")
-        assert error_summary(response) == ["Enter ‘What does the child want to happen next?’"]
+        assert error_summary(response) == ["Enter what the child wants to happen next"]
         complete_as(client, "csw-rr", app, "Task_rr_decide",
                     dict(decision, child_asked="yes", child_wishes="To stay at home with mum."), "CIN-0001")
         # deciding again, the worker sees what the child said last time
@@ -1122,10 +1122,10 @@ def test_acceptance_from_another_local_authority(client, app):
 # ------------------------------------------------------------------ bad input
 
 BAD_REQUESTS = {
-    "nothing": ({}, ["Select an answer for ‘Which kind of transfer is this?’",
-                     "Select an answer for ‘Which service will take the case?’",
-                     "Enter ‘Proposed transfer date’", "Enter ‘Why should the case transfer now?’",
-                     "Select an answer for ‘Was the child asked what they want to happen next?’"]),
+    "nothing": ({}, ["Select which kind of transfer this is",
+                     "Select the service that will take the case",
+                     "Enter the proposed transfer date", "Enter why the case should transfer now",
+                     "Select whether the child was asked what they want to happen next"]),
     "not a real date": (
         {**request_form("cin_permanence", "LAC", None), **{"transfer_date-day": "31",
                                                            "transfer_date-month": "2",
@@ -1143,7 +1143,7 @@ BAD_REQUESTS = {
     "unknown unit": (request_form("cin_permanence", "LAC", TRANSFER_DATE, receiving_unit="LAC Unit 9"),
                      ["Select a unit from the list for ‘Which unit will take the case?’"]),
     "blank reason": (request_form("cin_permanence", "LAC", TRANSFER_DATE, reason="   "),
-                     ["Enter ‘Why should the case transfer now?’"]),
+                     ["Enter why the case should transfer now"]),
 }
 
 
@@ -1240,7 +1240,7 @@ def test_a_court_case_moves_at_its_first_hearing_not_on_acceptance(client, app):
             response = case_page(client, app, username, r.reference)
             assert response.status_code == 200, username
             shown = page(response).select_one("#pending-transfer").get_text(" ", strip=True)
-            assert "CIN Unit 1 (CIN) on 20 January 2027 17:00" in shown, username
+            assert "CIN Unit 1 (CIN) on Wednesday 20 January 2027 at 17:00" in shown, username
             assert "Until then A&A Unit 1 (A&A) holds the case" in shown
         assert case_page(client, app, "csw-lac", r.reference).status_code == 404   # not a party to it
     with freeze_time(london(2027, 1, 20, 16, 59)):
@@ -1285,7 +1285,7 @@ def test_a_changed_hearing_date_moves_the_timer_and_is_audited(client, app):
     [pending] = [t for t in task_rows(app, r.reference, "Task_transfer_pending") if t["state"] == "ready"]
     assert pending["due_at"] == as_db(moves)
     shown = page(case_page(client, app, "consultant-social-worker", r.reference)).select_one("#pending-transfer")
-    assert "27 January 2027 17:00" in shown.get_text(" ", strip=True)
+    assert "Wednesday 27 January 2027 at 17:00" in shown.get_text(" ", strip=True)
     with freeze_time(london(2027, 1, 20, 17, 1)):
         assert fire_timers(app) == 0
     assert case_row(app, r.reference)["unit"] == "A&A Unit 1"
@@ -1326,9 +1326,9 @@ def test_the_request_records_the_childs_wishes_and_the_receiving_unit_sees_them(
     del form["child_wishes"]
     response = client.post(url, data=form)
     assert response.status_code == 400
-    assert error_summary(response) == ["Enter ‘What does the child want to happen next?’"]
+    assert error_summary(response) == ["Enter what the child wants to happen next"]
     response = client.post(url, data=dict(form, child_asked="no"))
-    assert error_summary(response) == ["Enter ‘Why could the child not be asked?’"]
+    assert error_summary(response) == ["Enter why the child could not be asked"]
     response = client.post(url, data=dict(form, child_asked="no", child_not_asked_reason="   "))
     assert response.status_code == 400
     complete = client.post(url, data=dict(form, child_asked="no",

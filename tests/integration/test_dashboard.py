@@ -9,9 +9,9 @@ from datetime import date
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from engine import dashboard, runtime
+from engine import chart, dashboard, runtime
 from engine.db import db
-from engine.models import Case, ProcessInstance, Unit
+from engine.models import Case, ChartWeek, ProcessInstance, Unit
 from engine.transaction import unit_of_work
 from processes.calendar import add_working_days
 
@@ -198,7 +198,7 @@ def test_dashboard_counts_and_twelve_week_chart(app, client):
     with freeze_time(london(2026, 11, 20, 10, 0)):
         failed_instance(app)
         with app.app_context():
-            weeks = dashboard.chart(dashboard.Scope(everything=True), dashboard.rules())["repair_steps"]
+            weeks = chart.chart(dashboard.Scope(everything=True), dashboard.rules())["repair_steps"]
         assert len(weeks) == 12 and weeks[-1].starts.isoformat() == "2026-11-16"
         assert [w.started for w in weeks[-3:]] == [2, 0, 1]
         assert [w.completed for w in weeks[-3:]] == [1, 0, 0]
@@ -211,6 +211,54 @@ def test_dashboard_counts_and_twelve_week_chart(app, client):
         assert soup.select_one("svg.caseflow-chart title") is not None
         trend = [r.get_text(" ", strip=True) for r in soup.select("#trend-repair_steps tbody tr")]
         assert trend[-3] == "2 November 2026 2 1 0 –"
+
+
+def _charts(app):
+    """The chart as the AD, a Group Manager (CIN) and one unit see it."""
+    with app.app_context():
+        unit_2 = db.session.scalar(select(Unit).filter_by(name="CIN Unit 2")).id
+        scopes = (dashboard.Scope(everything=True), dashboard.Scope(service="CIN"), dashboard.Scope(unit_id=unit_2))
+        return [chart.chart(s, dashboard.rules()) for s in scopes]
+
+
+def test_closed_weeks_are_counted_once_and_kept_as_they_were(app, client):
+    """The worker counts each closed week once (issue 16): the chart reads the
+    same figures from the kept weeks as from the instances, and a case moved
+    to another unit later leaves its earlier weeks where they happened."""
+    deploy(app)
+    with freeze_time(london(2026, 10, 5, 10, 0)):              # a Monday, seven weeks back
+        first = start(app)
+        late = start(app, reference="CIN-0003")
+        with app.app_context(), unit_of_work():
+            runtime.amend(db.session.get(ProcessInstance, late), user("group-manager"),
+                          {"process_due": "2026-10-07T12:00:00"}, "Court asked for it by Wednesday")
+    with freeze_time(london(2026, 10, 14, 10, 0)):
+        complete(app, first, "Task_prepare", "social-worker", {"count": 2})
+        complete(app, first, "Task_check", "consultant-social-worker", {})
+        start(app, reference="CIN-0002")
+    with freeze_time(london(2026, 11, 20, 10, 0)):
+        failed_instance(app)
+        counted = _charts(app)
+        everything = counted[0]["repair_steps"]
+        assert [w.started for w in everything[-7:]] == [2, 1, 0, 0, 0, 0, 1]
+        assert [w.completed for w in everything[-7:]] == [0, 1, 0, 0, 0, 0, 0]
+        assert [w.overdue for w in everything[-7:]] == [1, 1, 1, 1, 1, 1, 1]
+        assert [w.started for w in counted[2]["repair_steps"][-7:]] == [1, 0, 0, 0, 0, 0, 0]
+        with app.app_context():
+            assert chart.count_closed_weeks() == 12
+            assert chart.count_closed_weeks() == 0                # kept: not counted again
+            assert db.session.query(ChartWeek).count() == 12
+        assert _charts(app) == counted
+        sign_in(client, "assistant-director")
+        trend = [r.get_text(" ", strip=True) for r in page(client.get("/manage/")).select(
+            "#trend-repair_steps tbody tr")]
+        assert trend[-7] == "5 October 2026 2 0 1 –"
+        with app.app_context(), unit_of_work():                # CIN-0003 moves to CIN Unit 1
+            case = db.session.scalar(select(Case).filter_by(reference="CIN-0003"))
+            case.unit = db.session.scalar(select(Unit).filter_by(name="CIN Unit 1"))
+        unit_2 = _charts(app)[2]["repair_steps"]
+        assert [w.started for w in unit_2[-7:]] == [1, 0, 0, 0, 0, 0, 0]   # kept where it happened
+        assert [w.overdue for w in unit_2[-7:]] == [1, 1, 1, 1, 1, 1, 0]   # this week: counted now
 
 
 def test_csv_export_of_overdue_work(app, client):

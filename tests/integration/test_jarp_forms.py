@@ -128,9 +128,16 @@ def test_a_stale_form_submitted_twice_is_told_who_completed_it(client, app):
     sign_in(client, "social-worker")
     response, url = submit_referral(client, app)
     assert response.status_code == 302
-    again = client.post(url, data=STANDARD_REFERRAL, follow_redirects=True)
-    assert again.status_code == 200
-    assert "already completed by Demo Social Worker" in text(again)
+    again = client.post(url, data=dict(STANDARD_REFERRAL, assessment_summary="Typed again in an old tab."))
+    assert again.status_code == 409
+    assert any("already completed by Demo Social Worker" in e for e in error_summary(again))
+    # what was typed in the old tab is on the page to copy, in words (issue 15 item 4)
+    unsent = {row.dt.get_text(strip=True): row.dd.get_text(" ", strip=True)
+              for row in page(again).select("#unsent .govuk-summary-list__row")}
+    assert unsent["Summary of the assessment"] == "Typed again in an old tab."
+    assert unsent["Which services are you requesting?"] == (
+        "Family therapy (Child and Family Consultation Service), Early Intervention Parenting Programme")
+    assert page(again).select_one("form textarea[name=assessment_summary]") is None
 
 
 def test_an_unknown_task_is_a_clear_not_found_page(client, app):

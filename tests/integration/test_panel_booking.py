@@ -18,7 +18,7 @@ from .panel_steps import (
     APR, BOOKING_DAY, CHILD_WISHES, FEB, MAR, add_cases, all_included, book, booking_form, bookings, london,
     paper_ids, places, publish, send_papers, start_booking, upload,
 )
-NOT_ASKED = "Select an answer for ‘Was the child asked what they want to happen next?’"
+NOT_ASKED = "Select whether the child was asked what they want to happen next"
 
 MATCHING_KINDS = ["child_permanence_report", "placement_report", "form_f", "crb_check", "medical_report",
                   "placement_order"]
@@ -90,7 +90,9 @@ def test_a_date_not_in_the_timetable_is_refused_on_the_form(client, app):
                                        "Choose a date from the Panel calendar."]
     assert bookings(app) == []
     response = book(client, app, expect=400, when="court")
-    assert error_summary(response) == ["Enter ‘Date of the initial hearing’"]
+    # the form's error and the rule's problem on the same submit (issue 15 item 2)
+    assert error_summary(response) == ["Enter the date of the initial hearing",
+                                       "Only a case in court proceedings can hold a date for the Court."]
     response = book(client, app, expect=400, when="court", **{
         "initial_hearing_date-day": "8", "initial_hearing_date-month": "12", "initial_hearing_date-year": "2026"})
     assert error_summary(response) == ["Only a case in court proceedings can hold a date for the Court."]
@@ -317,7 +319,7 @@ def test_the_fostering_manager_signs_off_the_report_before_the_panel_advisor_has
     assert "What the child wants to happen next " + CHILD_WISHES in facts
     refused = client.post(f"/tasks/{sign_off.id}", data={"signed_off": "no"})
     assert refused.status_code == 400
-    assert error_summary(refused) == ["Enter ‘Comments’"]
+    assert error_summary(refused) == ["Enter your comments"]
     returned = client.post(f"/tasks/{sign_off.id}", data={
         "signed_off": "no", "comments": "The health and safety checks are a year old: update them."})
     assert returned.status_code == 302
@@ -498,7 +500,7 @@ def test_the_booking_records_what_the_child_wants_or_why_they_could_not_be_asked
     asked = client.post(url, data=dict(form, child_asked="yes", child_wishes="   "))
     assert asked.status_code == 400 and len(error_summary(asked)) == 1
     not_asked = client.post(url, data=dict(form, child_asked="no"))
-    assert error_summary(not_asked) == ["Enter ‘Why could the child not be asked?’"]
+    assert error_summary(not_asked) == ["Enter why the child could not be asked"]
     assert page(not_asked).select_one("#summary").get_text() == form["summary"]      # typed answers kept
     reason = "She is 18 months old; her foster carer describes how she is with her brother."
     assert client.post(url, data=dict(form, child_asked="no", child_not_asked_reason=reason)).status_code == 302
@@ -549,7 +551,7 @@ def test_booking_a_date_whose_papers_deadline_has_passed_warns_then_waits_for_th
         assert "Special circumstances given The Court brought the final hearing forward" in facts
         assert "What the child wants to happen next " + CHILD_WISHES in facts
         missing = client.post(f"/tasks/{agree.id}", data={"decision": "accept", "reason": "Court timetable."})
-        assert error_summary(missing) == ["Enter ‘Papers due by’"]
+        assert error_summary(missing) == ["Enter the date the papers are due by"]
         too_late = client.post(f"/tasks/{agree.id}", data={
             "decision": "accept", "reason": "Court timetable.",
             "papers_by-day": "6", "papers_by-month": "1", "papers_by-year": "2027"})

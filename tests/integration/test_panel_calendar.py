@@ -71,8 +71,8 @@ def test_an_extra_date_is_added_and_bad_dates_are_explained(client, app):
     assert dates(client) == ["2027-02-17"]
     empty = client.post("/panels/adoption/dates", data={})
     assert empty.status_code == 400
-    assert error_summary(empty) == ["Enter ‘Panel date’", "Enter ‘Papers deadline’",
-                                    "Select an answer for ‘Is this an extra date?’"]
+    assert error_summary(empty) == ["Enter the Panel date", "Enter the papers deadline",
+                                    "Select whether this is an extra date"]
     bad = client.post("/panels/adoption/timetable", data={"year": "twenty", "weekday": "9", "week": "1",
                                                           "deadline_working_days": "0"})
     assert bad.status_code == 400 and len(error_summary(bad)) == 3
@@ -115,7 +115,7 @@ def test_a_date_with_bookings_cannot_be_cancelled_and_an_empty_one_can(client, a
     assert error_summary(refused) == ["1 case is booked or on the reserve list for this date: they must be "
                                       "cancelled or moved first."]
     assert error_summary(client.post("/panels/adoption/dates/2027-03-03/cancel", data={})) == [
-        "Enter ‘Why is the date cancelled?’"]
+        "Enter why the date is cancelled"]
     done = client.post("/panels/adoption/dates/2027-03-03/cancel", data={"cancel_reason": "Room unavailable."})
     assert done.status_code == 302
     row = page(client.get("/panels/adoption?year=2027")).select_one('tr[data-sitting="2027-03-03"]')
@@ -147,7 +147,7 @@ def test_the_panel_advisor_reorders_the_reserve_list_with_a_reason(client, app):
                if "LAC-0001" in agenda.select_one(f'label[for="{i["id"]}"]').get_text())
     missing = client.post("/panels/adoption/dates/2027-02-03/reserve", data={"booking": lac, "position": "1"})
     assert missing.status_code == 400
-    assert error_summary(missing) == ["Enter ‘Why?’"]
+    assert error_summary(missing) == ["Enter why the case moves on the reserve list"]
     too_far = client.post("/panels/adoption/dates/2027-02-03/reserve",
                           data={"booking": lac, "position": "5", "reason": "x"})
     assert error_summary(too_far) == ["The position must be between 1 and 2."]
@@ -217,7 +217,7 @@ def test_a_date_is_moved_to_a_working_day_and_its_cases_go_with_it(client, app):
     sign_in(client, "panel-manager")
     weekend = _move(client, FEB, date(2027, 2, 6), date(2027, 1, 20), reason=" ")
     assert weekend.status_code == 400
-    assert error_summary(weekend) == ["Enter ‘Why is the date moved?’"]
+    assert error_summary(weekend) == ["Enter why the date is moved"]
     weekend = _move(client, FEB, date(2027, 2, 6), date(2027, 1, 20))
     assert error_summary(weekend) == ["Saturday 6 February 2027 is a weekend: a Panel sits on a working day. "
                                       "Choose another date."]

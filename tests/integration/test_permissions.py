@@ -78,7 +78,10 @@ SAME_ACTION = [("modeller.deploy", "api.deploy", "process.deploy"),
                ("modeller.migrate", "api.migrate", "process.deploy"),
                ("modeller.save_draft", "api.save_draft", "process.edit"),
                ("modeller.validate", "api.validate", "process.edit"),
-               ("tasks.task_page", "api.read_task", "task.read")]
+               ("tasks.task_page", "api.read_task", "task.read"),
+               # issue 14 §4: the register's list, and a case's audit trail (on its page)
+               ("people.people_list", "api.people_list", "people.manage"),
+               ("cases.case_page", "api.case_audit", "case.read")]
 
 
 def test_a_page_and_the_api_declare_the_same_permission_for_the_same_action(app):

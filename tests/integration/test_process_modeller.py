@@ -67,7 +67,8 @@ def test_directors_may_look_but_not_change(app, client):
     assert client.get("/processes/").status_code == 200
     assert client.get(f"/processes/{KEY}/versions/1").status_code == 200
     assert client.get(f"/processes/{KEY}/edit").status_code == 403
-    assert client.post(f"/processes/{KEY}/deploy", json={"base": ""}).status_code == 403
+    assert client.get(f"/processes/{KEY}/deploy").status_code == 403
+    assert client.post(f"/processes/{KEY}/deploy", data={"base": ""}).status_code == 403
 
 
 # ---------------------------------------------------------------- the list
@@ -233,11 +234,80 @@ def test_the_page_endpoints_answer_the_modeller(app, client):
     again = client.post(f"/processes/{KEY}/draft", json={"xml": config["xml"], "base": config["base"]})
     assert again.status_code == 200 and again.json["ok"] is False and again.json["status"] == 409
     assert "changed since you opened it" in again.json["error"] and again.json["copy"]
-    deployed = client.post(f"/processes/{KEY}/deploy", json={"base": saved["hash"]}).json
-    assert deployed["ok"] is True and deployed["redirect"] == f"/processes/{KEY}"
+    deployed = client.post(f"/processes/{KEY}/deploy", data={"base": saved["hash"]})  # the confirm page's button
+    assert deployed.status_code == 302 and deployed.headers["Location"] == f"/processes/{KEY}"
     # the same file as version 1: version 1 stays, nothing new
     assert versions(app) == [(1, True)]
     assert "Deployed version 1" in text(client.get(f"/processes/{KEY}"))
+
+
+def summary_rows(response) -> dict[str, str]:
+    return {row.select_one(".govuk-summary-list__key").get_text(" ", strip=True):
+            row.select_one(".govuk-summary-list__value").get_text(" ", strip=True)
+            for row in page(response).select("#deploy-summary .govuk-summary-list__row")}
+
+
+def test_deploying_asks_first_with_the_checks_and_the_running_instances(app, client):
+    """Deploy is a confirmation page (no JavaScript needed): the checks' result
+    on the saved draft and how many instances run, then the Deploy button."""
+    steps.deploy(app)
+    steps.start(app)
+    steps.start(app, reference="CIN-0002")
+    sign_in(client, "process-owner")
+    nothing = client.get(f"/processes/{KEY}/deploy")
+    assert nothing.status_code == 200 and not page(nothing).select("#deploy")
+    assert error_summary(nothing) == [f"There is no saved draft of {KEY} to deploy: open it in the modeller, "
+                                      "make your changes and save a draft first."]
+
+    config = json.loads(page(client.get(f"/processes/{KEY}/edit")).select_one("#modeller-config").string)
+    assert config["urls"]["deploy"] == f"/processes/{KEY}/deploy"
+    broken = steps.changed(config["xml"].encode(), (' default="Flow_no"', "")).decode()
+    saved = client.post(f"/processes/{KEY}/draft", json={"xml": broken, "base": config["base"]}).json
+    refused = client.get(f"/processes/{KEY}/deploy")
+    assert summary_rows(refused)["Checks"] == "1 problem found"
+    assert [li.get_text(" ", strip=True) for li in page(refused).select("#problem-list li")] == [
+        "The branch ‘No’ leaves the gateway ‘Concerns?’ with neither a condition nor being the default branch: "
+        "give it a condition, or make it the default. (element Flow_no )"]
+    assert not page(refused).select("#deploy")  # nothing to confirm
+    forced = client.post(f"/processes/{KEY}/deploy", data={"base": saved["hash"]})  # a form kept from before
+    assert forced.status_code == 400 and versions(app) == [(1, True)]
+    assert error_summary(forced) == ["The draft was not deployed: put right the problems listed in the modeller."]
+
+    fixed = steps.changed(broken.encode(), ('name="Concerns?"', 'name="Concerns?" default="Flow_no"'),
+                          ("Record the visit", "Record the home visit")).decode()
+    saved = client.post(f"/processes/{KEY}/draft", json={"xml": fixed, "base": saved["hash"]}).json
+    asked = client.get(f"/processes/{KEY}/deploy")
+    rows = summary_rows(asked)
+    assert rows["Checks"] == "No problems found"
+    assert rows["Running instances"] == "2 running (2 on version 1): they stay on the version they started on"
+    assert rows["New instances start on"] == "version 1 now; the draft once deployed"
+    assert "‘Record the home visit’ has no sentence for the family" in page(asked).select_one("#family-warnings").text
+    form = page(asked).select_one("#deploy-form")
+    assert form.select_one("input[name=base]")["value"] == saved["hash"]
+    assert form.select_one("button#deploy").get_text(strip=True) == "Deploy"
+    assert versions(app) == [(1, True)]  # asking deploys nothing
+
+    stale = client.post(f"/processes/{KEY}/deploy", data={"base": config["base"]})
+    assert stale.status_code == 409 and versions(app) == [(1, True)]
+    assert error_summary(stale)[0].startswith("This diagram changed since you opened it: Demo Process Owner saved it")
+    assert page(stale).select_one("#deploy-form input[name=base]")["value"] == saved["hash"]  # the page is current again
+
+    done = client.post(f"/processes/{KEY}/deploy", data={"base": saved["hash"]})
+    assert done.status_code == 302 and done.headers["Location"] == f"/processes/{KEY}"
+    assert versions(app) == [(1, False), (2, True)]
+    shown = text(client.get(f"/processes/{KEY}"))
+    assert f"Version 2 of {KEY} is deployed: new instances start on it; running instances stay on their " \
+           "version." in shown
+
+
+def test_the_process_page_offers_to_deploy_a_draft(app, client):
+    steps.deploy(app)
+    sign_in(client, "process-owner")
+    assert not page(client.get(f"/processes/{KEY}")).find("a", string="Deploy the draft")
+    config = json.loads(page(client.get(f"/processes/{KEY}/edit")).select_one("#modeller-config").string)
+    client.post(f"/processes/{KEY}/draft", json={"xml": config["xml"] + " ", "base": config["base"]})
+    link = page(client.get(f"/processes/{KEY}")).find("a", string="Deploy the draft")
+    assert link["href"] == f"/processes/{KEY}/deploy"
 
 
 def test_a_diagram_the_parser_rejects_is_a_problem_not_a_500(app, client):
@@ -279,6 +349,76 @@ def test_uploading_a_file_from_another_modeller(app, client):
     not_bpmn = client.post("/processes/upload", data={"bpmn": (open(__file__, "rb"), "notes.txt")},
                            content_type="multipart/form-data")
     assert not_bpmn.status_code == 400 and "must be a .bpmn file" in error_summary(not_bpmn)[0]
+
+
+BROKEN_XML = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+              b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">\n'
+              b'  <bpmn:process id="broken" isExecutable="true">\n')
+
+
+def upload(client, data: bytes, filename: str, then: str):
+    import io
+    return client.post("/processes/upload", data={"bpmn": (io.BytesIO(data), filename), "then": then},
+                       content_type="multipart/form-data")
+
+
+def test_an_unreadable_file_is_told_once_whichever_was_chosen(app, client):
+    """Broken XML is neither deployed nor kept as a draft: one message, with
+    where the file breaks said once, and no offer of a draft that cannot be."""
+    sign_in(client, "process-owner")
+    for then in ("deploy", "draft"):
+        refused = upload(client, BROKEN_XML, "broken.bpmn", then)
+        assert refused.status_code == 400
+        assert error_summary(refused) == [
+            "The file is not well-formed XML at line 4, column 1: the file ends before the tag ‘process’ "
+            "opened on line 3 is closed. Nothing was saved."], then
+        assert not page(refused).select("#problem-list")  # said once, in the summary
+        assert page(refused).select_one("#bpmn-error").get_text(" ", strip=True).endswith("Nothing was saved.")
+    mismatched = upload(client, BROKEN_XML + b"  </bpmn:task>\n", "broken.bpmn", "draft")
+    assert error_summary(mismatched) == [
+        "The file is not well-formed XML at line 4, column 15: the tag ‘process’ opened on line 3 is closed "
+        "as ‘task’. Nothing was saved."]
+    assert error_summary(upload(client, b"", "empty.bpmn", "draft")) == [
+        "The file is empty: there is no diagram in it. Nothing was saved."]
+    no_process = upload(client, BROKEN_XML.replace(b'  <bpmn:process id="broken" isExecutable="true">\n',
+                                                   b"</bpmn:definitions>"), "none.bpmn", "draft")
+    assert error_summary(no_process) == ["The file has no process in it, so there is nothing to keep as a "
+                                         "draft. Nothing was saved."]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ProcessDraft)) == 0
+
+
+def test_a_file_with_problems_offers_a_draft_only_when_deploying(app, client):
+    from pathlib import Path
+    sign_in(client, "process-owner")
+    miwg = (Path(__file__).resolve().parents[1] / "data" / "miwg" / "C.9.1.bpmn").read_bytes()
+    refused = upload(client, miwg, "C.9.1.bpmn", "deploy")
+    [message] = error_summary(refused)
+    assert message.startswith("C.9.1.bpmn was not deployed: put right the problems listed below, or upload "
+                              "it again to keep as a draft and fix in the modeller.")
+    kept = upload(client, miwg, "C.9.1.bpmn", "draft")
+    assert kept.status_code == 302
+    edit = client.get(kept.headers["Location"])
+    assert error_summary(edit) == []
+    assert "C.9.1.bpmn is kept as the draft of requestDocument_en." in text(edit)
+
+
+def test_a_file_without_layout_is_kept_as_a_draft_to_lay_out(app, client):
+    """The modeller lays such a file out when it opens it (bpmn-auto-layout,
+    in the browser: see the browser test); here, that it is kept whole and
+    the page says nothing is wrong."""
+    import re
+    from engine import modelling
+    sign_in(client, "process-owner")
+    bare = re.sub(rb"<bpmndi:BPMNDiagram.*</bpmndi:BPMNDiagram>", b"", steps.HOME_VISIT, flags=re.S)
+    with app.app_context():
+        assert modelling.has_layout(steps.HOME_VISIT) and not modelling.has_layout(bare)
+    kept = upload(client, bare, "bare.bpmn", "draft")
+    assert kept.status_code == 302 and kept.headers["Location"].endswith(f"/processes/{KEY}/edit")
+    edit = client.get(kept.headers["Location"])
+    assert error_summary(edit) == [] and "There is a problem" not in text(edit)
+    config = json.loads(page(edit).select_one("#modeller-config").string)
+    assert config["xml"] == bare.decode() and config["draftSaved"] is True
 
 
 # ---------------------------------------------------------------- form files

@@ -70,5 +70,5 @@ def test_the_page_shows_the_refusal_with_every_error_and_keeps_the_answer(app, c
     assert error_summary(shown) == [
         "‘Matching rule’ is not a pattern that can be used: invalid perl operator: (?!. Patterns may not use "
         r"look-ahead, look-behind or back-references (\1), which can make checking an answer take minutes.",
-        "Enter ‘Count’"]
+        "Enter count"]
     assert page(shown).select_one("input[name=rule]")["value"] == "^(?!CIN)"

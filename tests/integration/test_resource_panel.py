@@ -163,7 +163,7 @@ def test_the_chair_sends_the_sheet_back_with_comments_and_only_approval_makes_it
         # comments are needed to send it back
         response = post_task(client, CHAIR, app, "Task_chair_approval", {"decision": "send_back"})
         assert response.status_code == 400
-        assert "Enter ‘Comments for the Panel Administrator’" in error_summary(response)
+        assert "Enter your comments for the Panel Administrator" in error_summary(response)
         complete(client, CHAIR, app, "Task_chair_approval",
                  {"decision": "send_back", "comments": "The residential placement was refused: say why."})
     # back with the Administrator, due by 17:00 the next working day, comments shown, answers kept
@@ -297,7 +297,7 @@ def test_group_manager_sends_back_and_the_csw_sees_the_comments_and_earlier_answ
 def test_head_of_service_may_decline_the_case(client, app):
     to_panel(client, app, ["s20_planned"])
     response = post_task(client, HOS, app, "Task_hos_decision", {"decision": "decline"})
-    assert "Enter ‘Reasons’" in error_summary(response)
+    assert "Enter the reasons" in error_summary(response)
     complete(client, HOS, app, "Task_hos_decision", {"decision": "decline", "reasons": "Not yet: FGC first."})
     assert instance(app).status == "complete" and agenda_item(app) is None
 
@@ -364,11 +364,11 @@ def test_an_incomplete_decision_sheet_is_refused(client, app):
         response = post_task(client, ADMIN, app, "Task_decision_sheet", {"outcome": "approved"})
     assert response.status_code == 400
     assert error_summary(response) == [
-        "Select an answer for ‘What is approved?’",
-        "Select an answer for ‘Under which section of the Children Act 1989?’",
-        "Enter ‘Rationale’", "Enter ‘Conditions’", "Enter ‘Actions’",
-        "Select an answer for ‘Was the child asked what they want to happen next?’",
-        "Select an answer for ‘Does the Panel refer the case to JARP?’",
+        "Select what is approved",
+        "Select the sections of the Children Act 1989 it is approved under",
+        "Enter the rationale", "Enter the conditions", "Enter the actions",
+        "Select whether the child was asked what they want to happen next",
+        "Select whether the Panel refers the case to JARP",
     ]
     with freeze_time(london(2026, 12, 7, 10, 0)):
         response = post_task(client, ADMIN, app, "Task_decision_sheet",
@@ -652,17 +652,17 @@ def test_the_recommendation_asks_the_presenting_guidance_and_the_panel_sees_it(c
     response = client.post(url, data=dict(bare, family_support="not_viable"))
     assert response.status_code == 400
     errors = error_summary(response)
-    for expected in ("Select an answer for ‘Was the child asked what they want to happen next?’",
-                     "Select an answer for ‘Have all known relatives and friends been contacted and asked "
-                     "to care for the child?’",
-                     "Enter ‘What did they say, and is there anyone not contacted?’",
-                     "Enter ‘What are the views of the parents, the Children's Guardian or the court?’",
-                     "Select an answer for ‘Has legal advice been taken?’",
-                     "Enter ‘What was the legal advice, and are there other legal options?’"):
+    for expected in ("Select whether the child was asked what they want to happen next",
+                     "Select whether all known relatives and friends have been contacted and asked to care "
+                     "for the child",
+                     "Enter what they said, and anyone not contacted",
+                     "Enter the views of the parents, the Children's Guardian or the court",
+                     "Select whether legal advice has been taken",
+                     "Enter the legal advice, and any other legal options"):
         assert expected in errors
     # asked, but their wishes left out; typed answers are kept
     response = client.post(url, data=dict(bare, family_support="not_viable", **dict(PRESENTING, child_wishes="")))
-    assert "Enter ‘What does the child want to happen next?’" in error_summary(response)
+    assert "Enter what the child wants to happen next" in error_summary(response)
     assert page(response).select_one("textarea#parents_views").get_text() == PRESENTING["parents_views"]
     client.post("/sign-out")
     _heard_on_monday(client, app)
@@ -686,7 +686,7 @@ def test_the_head_of_service_sees_why_the_child_could_not_be_asked(client, app):
     answers = dict(recommendation(["s20_planned"], evidence=evidence), child_asked="no")
     answers.pop("child_wishes")
     response = client.post(url, data=answers)
-    assert "Enter ‘Why could the child not be asked?’" in error_summary(response)
+    assert "Enter why the child could not be asked" in error_summary(response)
     response = client.post(url, data=dict(answers, child_not_asked_reason="She is eight months old."))
     assert response.status_code == 302, error_summary(response)
     client.post("/sign-out")
@@ -702,7 +702,7 @@ def test_the_chair_sees_what_the_child_wants_as_the_panel_heard_it(client, app):
     with freeze_time(london(2026, 12, 7, 11, 0)):
         response = post_task(client, ADMIN, app, "Task_decision_sheet",
                              dict(sheet(["s20_planned"], ["s20"]), child_asked="no", child_wishes=""))
-        assert error_summary(response) == ["Enter ‘Why could the child not be asked?’"]
+        assert error_summary(response) == ["Enter why the child could not be asked"]
         complete(client, ADMIN, app, "Task_decision_sheet", sheet(["s20_planned"], ["s20"]))
     sign_in(client, AD)
     chair_page = text(client.get(f"/tasks/{open_task(app, 'Task_chair_approval').id}"))
@@ -780,9 +780,9 @@ def test_the_api_refuses_a_decision_sheet_whose_sections_are_only_spaces(client,
         response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=api_auth(admin), json={"data": blank})
         assert response.status_code == 422, response.json
         fields = {e["field"]: e["message"] for e in response.json["errors"]}
-        assert fields == {"rationale": "Enter ‘Rationale’", "conditions": "Enter ‘Conditions’",
-                          "actions": "Enter ‘Actions’",
-                          "child_wishes": "Enter ‘What does the child want to happen next?’"}
+        assert fields == {"rationale": "Enter the rationale", "conditions": "Enter the conditions",
+                          "actions": "Enter the actions",
+                          "child_wishes": "Enter what the child wants to happen next"}
         assert open_task(app, "Task_chair_approval") is None
         good = dict(sheet(["s20_planned"], ["s20"]), child_asked=True, refer_to_jarp=False)
         response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=api_auth(admin), json={"data": good})

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine import runtime, specs
+from engine import chart, dashboard, runtime, specs
 from engine.db import db
-from engine.models import AuditEvent, Case, Task, Timer, User
+from engine.models import AuditEvent, Case, ChartWeek, Task, Timer, User
 from engine.transaction import unit_of_work
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,3 +85,29 @@ def test_two_workers_fire_each_timer_exactly_once(app, database_url):
         assert db.session.scalar(select(func.count(AuditEvent.id)).filter_by(action="timer.fired")) == 12
         assert db.session.scalar(select(func.count(Task.id)).where(
             Task.element_id == "Task_after_timer")) == 12
+
+
+def test_two_workers_count_the_charts_closed_weeks_once(app, database_url):
+    """The worker process counts the managers' chart's closed weeks and keeps
+    them (engine/chart.py); with two workers each week is kept once."""
+    _start_timer_instances(app, count=2)
+    with app.app_context():
+        scope, rules = dashboard.Scope(everything=True), dashboard.rules()
+        counted = chart.chart(scope, rules)
+        db.session.remove()
+    workers = [_worker(database_url), _worker(database_url)]
+    try:
+        deadline = time.time() + 30
+        kept = 0
+        while kept < 12 and time.time() < deadline:
+            time.sleep(0.2)
+            with app.app_context():
+                kept = db.session.scalar(select(func.count()).select_from(ChartWeek))
+                db.session.remove()
+    finally:
+        outputs = [_stop(w) for w in workers]
+    assert kept == 12, outputs
+    assert "Traceback" not in "".join(outputs)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(func.distinct(ChartWeek.week)))) == 12
+        assert chart.chart(scope, rules) == counted

@@ -10,10 +10,12 @@
 import Modeler from 'bpmn-js/lib/Modeler';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+import { layoutProcess } from 'bpmn-auto-layout';
 
 import CaseflowPropertiesModule from './caseflow-properties.js';
 import KeepUndrawnDiModule from './keep-undrawn-di.js';
 import KeepLoopRefsModule from './keep-loop-refs.js';
+import FitViewportModule from './fit-viewport.js';
 
 const config = JSON.parse(document.getElementById('modeller-config').textContent);
 const statusBox = document.getElementById('modeller-status');
@@ -49,26 +51,51 @@ function say(kind, message, extra = []) {
   }
 }
 
+/** Nothing drawn: the file has no diagram interchange (no layout) at all, or
+ * an empty one, while its processes hold elements. */
+function nothingDrawn(viewer) {
+  const drawn = viewer.get('elementRegistry').filter((e) => e.parent);
+  const definitions = viewer.getDefinitions && viewer.getDefinitions();
+  const holdsElements = definitions && (definitions.rootElements || []).some(
+    (r) => (r.flowElements || []).length);
+  return !drawn.length && holdsElements;
+}
+
+/**
+ * Open the XML.  A diagram without layout (BPMN diagram interchange), as
+ * some tools write, is laid out here (bpmn-auto-layout) rather than refused:
+ * the answer says so (laidOut) so the page can tell the person, and a save
+ * keeps the layout.  Returns { warnings, laidOut }, or null if it could not
+ * be opened (the reason is shown).
+ */
 async function importInto(viewer, xml) {
+  let laidOut = false;
   try {
-    const { warnings } = await viewer.importXML(xml);
-    viewer.get('canvas').zoom('fit-viewport', 'auto');
-    return warnings || [];
+    let { warnings } = await viewer.importXML(xml).catch((error) => {
+      if (!/no diagram to display/.test(String(error && error.message))) throw error;
+      return { warnings: null };
+    });
+    if (warnings === null || nothingDrawn(viewer)) {
+      ({ warnings } = await viewer.importXML(await layoutProcess(xml)));
+      laidOut = true;
+    }
+    return { warnings: warnings || [], laidOut }; // fitted on import (fit-viewport.js)
   } catch (error) {
-    const text = /no diagram to display/.test(String(error && error.message))
-      ? 'This file has no diagram layout (BPMN diagram interchange), so it cannot be drawn. Open it in the modeller it came from and save it with its diagram.'
-      : `The diagram could not be opened: ${error && error.message ? error.message : error}`;
-    say('error', text);
+    say('error', `The diagram could not be opened: ${error && error.message ? error.message : error}`);
     return null;
   }
 }
 
+const LAID_OUT = 'This diagram had no layout, so caseflow has laid it out. Lanes, text annotations and '
+  + 'message flows are not drawn (they are kept in the file).';
+
 // ------------------------------------------------------------ read-only view
 
 async function view() {
-  const viewer = new NavigatedViewer({ container: '#canvas' });
+  const viewer = new NavigatedViewer({ container: '#canvas', additionalModules: [FitViewportModule] });
   window.caseflowModeller = viewer;
-  await importInto(viewer, config.xml);
+  const opened = await importInto(viewer, config.xml);
+  if (opened && opened.laidOut) say('info', LAID_OUT);
 }
 
 // ------------------------------------------------------------ the modeller
@@ -83,7 +110,7 @@ async function edit() {
     },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CaseflowPropertiesModule, KeepUndrawnDiModule,
-      KeepLoopRefsModule,
+      KeepLoopRefsModule, FitViewportModule,
       { caseflowConfig: ['value', config] },
     ],
   });
@@ -93,12 +120,22 @@ async function edit() {
   let busy = false;
   let marked = [];
 
-  const warnings = await importInto(modeler, config.xml);
-  if (warnings && warnings.length) {
+  const opened = await importInto(modeler, config.xml);
+  const warnings = opened ? opened.warnings : [];
+  if (opened && opened.laidOut) {
+    dirty = true; // the layout is not saved yet
+    say('info', `${LAID_OUT} Save a draft to keep the layout.`);
+  } else if (warnings.length) {
     say('info', `The diagram opened with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: `
       + warnings.slice(0, 3).map((w) => w.message.split('\n')[0]).join('; '));
   }
   modeler.on('commandStack.changed', () => { dirty = true; });
+  // Leaving with unsaved changes asks first (the browser's own question).
+  window.addEventListener('beforeunload', (event) => {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = ''; // older browsers ask only when this is set
+  });
 
   async function post(url, body) {
     const response = await fetch(url, {
@@ -214,19 +251,15 @@ async function edit() {
     return true;
   }
 
+  /** Deploying is confirmed on its own page (the checks' result and the
+   * running instances, then a Deploy button): what it deploys is the saved
+   * draft, so the diagram is saved first. */
   async function deploy() {
     if (dirty || !config.draftSaved) {
       if (!(await save())) return;
       config.draftSaved = true;
     }
-    const answer = await post(config.urls.deploy, { base });
-    if (answer.ok) {
-      dirty = false;
-      window.location.assign(answer.redirect);
-      return;
-    }
-    if (answer.problems) showProblems(answer.problems);
-    say('error', answer.error || 'The diagram was not deployed.');
+    window.location.assign(config.urls.deploy);
   }
 
   async function run(action) {
@@ -246,20 +279,28 @@ async function edit() {
     }
   }
 
-  document.querySelectorAll('button[data-action]').forEach((button) => {
-    button.addEventListener('click', () => run(button.dataset.action));
+  document.querySelectorAll('button[data-action], a[data-action]').forEach((button) => {
+    button.addEventListener('click', (event) => {
+      event.preventDefault();
+      run(button.dataset.action);
+    });
   });
   const fileInput = document.querySelector('input[data-action="open"]');
   if (fileInput) {
     fileInput.addEventListener('change', async () => {
       const file = fileInput.files && fileInput.files[0];
       if (!file) return;
-      const opened = await importInto(modeler, await file.text());
+      // eslint-disable-next-line no-alert
+      if (dirty && !window.confirm('Open this file in place of the diagram? Your changes are not saved yet.')) {
+        fileInput.value = '';
+        return;
+      }
+      const loaded = await importInto(modeler, await file.text());
       fileInput.value = '';
-      if (opened) {
+      if (loaded) {
         dirty = true;
         clearProblems();
-        say('info', `${file.name} is open. Save a draft to keep it here.`);
+        say('info', `${file.name} is open.${loaded.laidOut ? ` ${LAID_OUT}` : ''} Save a draft to keep it here.`);
       }
     });
   }
