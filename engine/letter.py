@@ -32,7 +32,7 @@ class Letter:
 
 
 def for_case(case: Case) -> Letter:
-    letter = Letter(case=case, written_on=clock.now().strftime("%A %-d %B %Y"))
+    letter = Letter(case=case, written_on=clock.long_date(clock.now()))
     running = db.session.execute(
         select(ProcessInstance, ProcessDefinition).join(ProcessDefinition,
                                                         ProcessDefinition.id == ProcessInstance.definition_id)
@@ -42,7 +42,7 @@ def for_case(case: Case) -> Letter:
         letter.happening.append(f"We are working on your case: {definition.name}.")
     pending_unit = db.session.get(Unit, case.pending_unit_id) if getattr(case, "pending_unit_id", None) else None
     if pending_unit is not None:
-        when = from_db(case.pending_at).strftime("%A %-d %B %Y") if case.pending_at else "soon"
+        when = clock.long_date(from_db(case.pending_at)) if case.pending_at else "soon"
         letter.happening.append(f"Your case is moving to a new team, {pending_unit.name}, on {when}. "
                                 f"Until then {case.unit.name} keeps your case.")
     if not letter.happening:
@@ -55,7 +55,7 @@ def for_case(case: Case) -> Letter:
             step = steps.get(task.element_id)
             sentence = step.text if step is not None else f"Next: {task.name}."
             if task.due_at:
-                sentence += f" This should happen by {from_db(task.due_at).strftime('%A %-d %B %Y')}."
+                sentence += f" This should happen by {clock.long_date(from_db(task.due_at))}."
             letter.next_steps.append(sentence)
     letter.contact = (f"Your social worker in {case.unit.name} can tell you more and answer your questions. "
                       "You can also ask to speak to their manager.")

@@ -15,6 +15,8 @@ from lxml import etree
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from processes import clock
+
 from . import audit, explain, specs
 from .db import db
 from .forms import check_schema
@@ -389,7 +391,7 @@ def save_draft(key: str, xml, base: str, actor: User) -> ProcessDraft:
 def changed_message(key: str, draft: ProcessDraft | None, kept: bool = True) -> str:
     draft = draft or open_draft(key)
     if draft is not None and draft.saved_by is not None:
-        when = from_db(draft.saved_at).strftime("%-d %B %Y at %H:%M")
+        when = clock.long_time(from_db(draft.saved_at))
         who = f"{draft.saved_by.name} saved it on {when}"
     else:
         current = specs.current(key)

@@ -239,8 +239,8 @@ def _shown(value) -> str:
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             if len(value) == 10:
-                return date.fromisoformat(value).strftime("%-d %B %Y")
-            return clock.as_london(value).strftime("%-d %B %Y %H:%M")
+                return clock.long_date(date.fromisoformat(value))
+            return clock.long_time(value)
         except ValueError:
             pass
     return str(value)

@@ -81,8 +81,8 @@ def _when(value: str, fmt: str | None) -> str | None:
         return None
     try:
         if len(value) == 10:
-            return date.fromisoformat(value).strftime("%-d %B %Y")
-        return clock.as_london(value).strftime("%-d %B %Y at %H:%M")
+            return clock.long_date(date.fromisoformat(value))
+        return clock.long_time(value)
     except ValueError:
         return None
 

@@ -142,14 +142,28 @@ def properties(task_spec) -> dict:
 
 # ---------------------------------------------------------------- running
 
+# A loop through a gateway inside one action (scripts only) adds its tasks to
+# the tree each round, until SpiffWorkflow's task iterator (1,000 deep) loses
+# sight of the ready task and the run stops with nothing left to do: the
+# instance would sit "running" for ever.  Past this many tasks the finished
+# rounds are dropped during the run, so it goes on until the action's script
+# budget ends it in plain words.  Below it, nothing extra runs.
+COMPACT_DURING_RUN = 400
+
+
 def _run_engine(workflow: BpmnWorkflow) -> None:
     """Run automatic steps until only people or the clock can move it on.
     (do_engine_steps refreshes timers last; one that fired needs a further round.)
     All its scripts and expressions share one budget (a loop through a gateway too)."""
     with one_action():
         workflow.do_engine_steps()
-        while any(True for _ in workflow.get_tasks_iterator(state=TaskState.READY, manual=False)):
-            workflow.do_engine_steps()
+        while True:
+            if len(workflow.tasks) > COMPACT_DURING_RUN and compaction.compact(workflow):
+                workflow.do_engine_steps()      # the loop's ready task is in sight again
+            elif any(True for _ in workflow.get_tasks_iterator(state=TaskState.READY, manual=False)):
+                workflow.do_engine_steps()
+            else:
+                break
 
 
 def _advance(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
@@ -304,7 +318,7 @@ def halted_message(status: str) -> str | None:
 
 def _already_done(task: Task) -> AlreadyDone:
     if task.state == "completed" and task.completed_by is not None:
-        when = from_db(task.completed_at).strftime("%-d %B %Y at %H:%M")
+        when = clock.long_time(from_db(task.completed_at))
         return AlreadyDone(f"This task was already completed by {task.completed_by.name} on {when}.")
     return AlreadyDone(f"This task is no longer waiting to be done (it was {task.state}).")
 

@@ -31,6 +31,22 @@ def as_london(value) -> datetime:
     raise TypeError(f"expected a date, datetime or ISO string, not {type(value).__name__}")
 
 
+# How every page, letter and message writes a day and a time (GOV.UK style):
+# "Tuesday 8 December 2026", "Tuesday 8 December 2026 at 14:00".
+DATE = "%A %-d %B %Y"
+DATE_TIME = DATE + " at %H:%M"
+
+
+def long_date(value) -> str:
+    """A day in words: "Tuesday 8 December 2026" (naive times are London's)."""
+    return as_date(value).strftime(DATE)
+
+
+def long_time(value) -> str:
+    """A moment in words: "Tuesday 8 December 2026 at 14:00" (naive times are London's)."""
+    return as_london(value).strftime(DATE_TIME)
+
+
 def as_date(value) -> date:
     """The London calendar date of a date, datetime or ISO string."""
     if isinstance(value, date) and not isinstance(value, datetime):

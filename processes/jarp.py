@@ -257,7 +257,7 @@ def decision_problems(decision: dict, meeting_at, now) -> list[str]:
     if not sittings.decision_problems(meeting_at, now):
         return []
     start = clock.as_london(meeting_at)
-    return [f"JARP meets on {start.strftime('%A %-d %B %Y at %H:%M')}: record its decision at or after "
+    return [f"JARP meets on {clock.long_time(start)}: record its decision at or after "
             "the meeting. A family needing an urgent response is a direct referral (Appendix B), "
             "which does not wait for JARP."]
 

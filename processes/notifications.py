@@ -120,7 +120,7 @@ def team_overdue(task_name: str, reference: str | None, due_at, link: str, days:
 
 
 def jarp_agenda(sitting, count: int, link: str) -> Message:
-    day = clock.as_date(sitting).strftime("%A %-d %B %Y")
+    day = clock.long_date(sitting)
     cases = "1 referral" if count == 1 else f"{count} referrals"
     return Message(f"JARP agenda for {day}",
                    _body(f"The agenda for the JARP meeting on {day} is ready: {cases}. "
@@ -141,6 +141,6 @@ def _body(first: str, reference: str | None, due_at, link: str) -> str:
     if reference:
         lines.append(f"Case reference: {reference}")
     if due_at is not None:
-        lines.append(f"Due: {clock.as_london(due_at).strftime('%-d %B %Y')}")
+        lines.append(f"Due: {clock.long_date(due_at)}")
     lines.append(f"Open it in caseflow: {link}")
     return "\n".join(lines) + "\n"

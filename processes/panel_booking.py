@@ -412,8 +412,7 @@ def recommendation_problems(answers: dict, sitting_on, today) -> list[str]:
 
 # ---------------------------------------------------------------- dates
 
-def long_date(d) -> str:
-    return clock.as_date(d).strftime("%A %-d %B %Y")
+long_date = clock.long_date
 
 
 def deadline_label(value) -> str:

@@ -165,7 +165,7 @@ def sitting_data(panel_date, now=None) -> dict:
         "ends_at": ends_at(d).isoformat(),
         "cut_off": cut_off.isoformat(),
         "papers_due": papers_due.isoformat(),
-        "label": "Monday " + d.strftime("%-d %B %Y"),
+        "label": clock.long_date(d),
     }
 
 
@@ -216,7 +216,7 @@ def papers_needed_labels(sought, review: bool = False) -> list[str]:
 
 
 def _day(value) -> str:
-    return clock.as_date(value).strftime("%-d %B %Y")
+    return clock.long_date(value)
 
 
 def paper_problems(sought, answers: dict, today, review: bool = False) -> list[str]:

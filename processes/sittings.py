@@ -21,6 +21,6 @@ def decision_problems(sitting_start, now) -> list[str]:
     start = clock.as_london(sitting_start)
     if clock.as_london(now) >= start:
         return []
-    return [f"The Panel sits on {start.strftime('%A %-d %B %Y at %H:%M')}: its decision can be "
+    return [f"The Panel sits on {clock.long_time(start)}: its decision can be "
             f"recorded only at or after the sitting. An emergency that cannot wait is agreed by the "
             f"Head of Service."]

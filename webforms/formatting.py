@@ -4,9 +4,7 @@ from processes import calendar, clock
 from engine.timeutil import from_db
 
 
-# How every page writes a day and a time (GOV.UK style): "Tuesday 8 December 2026 at 14:00".
-DATE = "%A %-d %B %Y"
-DATE_TIME = DATE + " at %H:%M"
+DATE, DATE_TIME = clock.DATE, clock.DATE_TIME
 
 
 def london(value, fmt=DATE_TIME):

@@ -33,7 +33,7 @@ def record_page(case_id):
 @permission_required("case.record.view")
 def record_pdf(case_id):
     case = _case_or_404(case_id)
-    printed_at = clock.now().strftime("%-d %B %Y at %H:%M")
+    printed_at = clock.long_time(clock.now())
     html = render_template("record_pdf.html", case=case, entries=record.of_case(case.id),
                            header=css_string(f"{case.reference} – decision record"),
                            footer=css_string(f"Printed by {g.user.name}, at {printed_at}"))

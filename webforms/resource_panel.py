@@ -53,7 +53,7 @@ class Sitting:
 
     @property
     def label(self) -> str:
-        return "Monday " + self.day.strftime("%-d %B %Y")
+        return clock.long_date(self.day)
 
     @property
     def bank_holiday(self) -> bool:
@@ -137,7 +137,7 @@ def _choices(today: date, cancelled, exclude: date | None = None) -> list[tuple[
     for day in rp.upcoming(rp.next_panel(clock.now(), cancelled), CHOICES, cancelled):
         if day == exclude:
             continue
-        text = "Monday " + day.strftime("%-d %B %Y")
+        text = clock.long_date(day)
         if not calendar.is_working_day(day):
             text += " (bank holiday)"
         n = counts.get(day, 0)
@@ -177,7 +177,7 @@ def move_case(instance_id: int, to_day: date, reason: str, actor) -> tuple[date,
 
 
 def _day(d) -> str:
-    return "Monday " + clock.as_date(d).strftime("%-d %B %Y")
+    return clock.long_date(d)
 
 
 @bp.route("/agenda/resource-panel/cases/<int:instance_id>/move", methods=["GET", "POST"])

@@ -5,37 +5,17 @@ import re
 from datetime import timedelta
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from engine import runtime
-from engine.db import db
-from engine.models import Case, Task, User
-from engine.timeutil import utcnow
-from engine.transaction import unit_of_work
 from processes import calendar, clock
-from webforms import create_app
 
 from .test_jarp_referral_browser import sign_in, sign_out
+from .test_manager_pages_browser import overdue_jarp_referral
 
 SCREENSHOT = "/tmp/caseflow-manager-instance.png"
 
 
-def overdue_referral(database_url) -> None:
-    """A JARP referral started on CIN-0001 whose first task is a week late."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "browser-test"})
-    with app.app_context():
-        with unit_of_work():
-            case = db.session.scalar(select(Case).filter_by(reference="CIN-0001"))
-            worker = db.session.scalar(select(User).filter_by(username="social-worker"))
-            instance = runtime.start_instance("jarp_referral", case, worker)
-            task = db.session.scalar(select(Task).filter_by(instance_id=instance.id, state="ready"))
-            task.due_at = utcnow() - timedelta(days=7)
-        db.session.remove()
-        db.engine.dispose()
-
-
 def test_manager_finds_an_overdue_task_and_reassigns_it(browser_page: Page, database_url):
-    overdue_referral(database_url)
+    overdue_jarp_referral(database_url)
     page = browser_page
     late = calendar.working_days_between(clock.now() - timedelta(days=7), clock.now())
 

@@ -210,7 +210,7 @@ def test_dashboard_counts_and_twelve_week_chart(app, client):
         assert row == "Repair steps (test) 2 1 2"                  # open, overdue, stuck
         assert soup.select_one("svg.caseflow-chart title") is not None
         trend = [r.get_text(" ", strip=True) for r in soup.select("#trend-repair_steps tbody tr")]
-        assert trend[-3] == "2 November 2026 2 1 0 –"
+        assert trend[-3] == "Monday 2 November 2026 2 1 0 –"
 
 
 def _charts(app):
@@ -252,7 +252,7 @@ def test_closed_weeks_are_counted_once_and_kept_as_they_were(app, client):
         sign_in(client, "assistant-director")
         trend = [r.get_text(" ", strip=True) for r in page(client.get("/manage/")).select(
             "#trend-repair_steps tbody tr")]
-        assert trend[-7] == "5 October 2026 2 0 1 –"
+        assert trend[-7] == "Monday 5 October 2026 2 0 1 –"
         with app.app_context(), unit_of_work():                # CIN-0003 moves to CIN Unit 1
             case = db.session.scalar(select(Case).filter_by(reference="CIN-0003"))
             case.unit = db.session.scalar(select(Unit).filter_by(name="CIN Unit 1"))

@@ -99,7 +99,7 @@ def test_the_record_page_shows_every_decision_in_order_in_words(client, app):
     assert meeting_answers["What did the meeting decide?"] == \
         title_of("jarp_decision.schema.json", "outcome", "allocate")
     assert meeting_answers["Reasons for the decision"] == ALLOCATE_TIER3["rationale"]
-    assert dict(allocation["answers"])["When does the service start?"] == "7 December 2026"
+    assert dict(allocation["answers"])["When does the service start?"] == "Monday 7 December 2026"
     assert not CODE.findall(page(response).select_one("#decisions").get_text(" ")), "codes shown"
     # the completed task's own page shows what was decided, in the same words
     task_page = page(client.get(f"/tasks/{decision.id}"))
@@ -124,7 +124,7 @@ def test_the_pdf_has_the_reference_on_every_page_the_decisions_and_who_printed_i
     for number, content in enumerate(pages, start=1):
         assert "CIN-0001" in content
         assert f"Page {number} of {len(pages)}" in content
-        assert "Printed by Demo Social Worker, at 25 November 2026 at 14:05" in content
+        assert "Printed by Demo Social Worker, at Wednesday 25 November 2026 at 14:05" in content
     whole = " ".join(pages)
     for words in ("Complete JARP referral", "Record JARP decision", OVERRIDE_REASON,
                   title_of("jarp_decision.schema.json", "outcome", "allocate"), ALLOCATE_TIER3["rationale"],

@@ -188,8 +188,8 @@ def test_a_decision_naming_two_agencies_makes_one_allocation_task_for_each_repre
     rows = [r.get_text(" | ", strip=True) for r in
             page(client.get(f"/cases/{case_id(app)}")).select("#jarp-allocation-table tbody tr")]
     therapy = "Family therapy (Child and Family Consultation Service)"
-    assert rows == [f"Child and Family Consultation Service | Jo Bloggs | 7 December 2026 | {therapy}",
-                    f"Parenting Support Service | Jo Bloggs | 7 December 2026 | {therapy}"]
+    assert rows == [f"Child and Family Consultation Service | Jo Bloggs | Monday 7 December 2026 | {therapy}",
+                    f"Parenting Support Service | Jo Bloggs | Monday 7 December 2026 | {therapy}"]
 
 
 def test_the_direct_referrals_two_services_each_get_their_own_task(client, app):

@@ -221,7 +221,7 @@ def test_care_proceedings_need_the_plan_and_both_meetings_held(client, app):
     assert response.status_code == 400
     assert error_summary(response) == [
         "Missing paper: Pre-proceedings case plan.",
-        "The legal planning meeting is on 3 December 2026, which has not happened yet. Care proceedings "
+        "The legal planning meeting is on Thursday 3 December 2026, which has not happened yet. Care proceedings "
         "come to Panel only after it has taken place (Panels §1).",
         "Missing: the date of the negotiation meeting with the family. Care proceedings come to Panel "
         "only after it has taken place (Panels §1).",
@@ -736,7 +736,7 @@ def test_secure_accommodation_goes_to_a_secure_planning_meeting_then_the_assista
     response = post_task(client, HOS, app, "Task_secure_planning_meeting",
                          dict(held, **date_fields("held_on", date(2026, 12, 2))))
     assert error_summary(response) == [
-        "The Secure Planning Meeting is on 2 December 2026, which has not happened yet: record it once it "
+        "The Secure Planning Meeting is on Wednesday 2 December 2026, which has not happened yet: record it once it "
         "has been held."]
     complete(client, HOS, app, "Task_secure_planning_meeting", dict(held, **date_fields("held_on", date(2026, 12, 1))))
     approval = open_task(app, "Task_secure_approval")
@@ -755,7 +755,7 @@ def test_secure_accommodation_goes_to_a_secure_planning_meeting_then_the_assista
         "conditions": "Reviewed by the court within 72 hours.", "actions": "Legal to apply for a s25 order today."})
     final = data_of(app)["final_decision"]
     assert (final["outcome"], final["sections"]) == ("Approved", ["Section 25 (secure accommodation)"])
-    assert final["sitting_label"] == "Secure Planning Meeting of 1 December 2026, then the Assistant Director"
+    assert final["sitting_label"] == "Secure Planning Meeting of Tuesday 1 December 2026, then the Assistant Director"
     assert agenda_item(app) is None and open_task(app, "Task_decision_sheet") is None
     sign_in(client, CSW)
     assert "Secure accommodation order (section 25)" in text(
@@ -765,7 +765,7 @@ def test_secure_accommodation_goes_to_a_secure_planning_meeting_then_the_assista
     assert instance(app).status == "complete"
     sign_in(client, CSW)
     decision = page(client.get(f"/cases/{case_id(app)}")).select_one(".resource-panel-decision").get_text(" ")
-    assert "Secure Planning Meeting of 1 December 2026, then the Assistant Director" in decision
+    assert "Secure Planning Meeting of Tuesday 1 December 2026, then the Assistant Director" in decision
     assert "Section 25 (secure accommodation)" in decision and "Legal to apply for a s25 order today." in decision
 
 

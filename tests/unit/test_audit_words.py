@@ -20,7 +20,7 @@ def test_every_detail_key_the_trail_records_has_a_label_or_is_left_out():
 def test_a_booking_reads_in_words_without_its_ids():
     rows = detail_in_words({"case_type": "adoption_best_interests", "sitting_on": "2027-02-03",
                             "reserve_for": None, "booking": 12, "was": "carried_over"})
-    assert rows == [("Case type", "Placement for adoption (best interests)"), ("Panel date", "3 February 2027"),
+    assert rows == [("Case type", "Placement for adoption (best interests)"), ("Panel date", "Wednesday 3 February 2027"),
                     ("Was", "Carried over")]
 
 

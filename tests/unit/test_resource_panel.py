@@ -118,7 +118,7 @@ def test_care_proceedings_need_the_plan_and_both_meetings_in_the_past(sought):
         "Missing paper: Pre-proceedings case plan.",
         "Missing: the date of the legal planning meeting. Care proceedings come to Panel only after it "
         "has taken place (Panels §1).",
-        "The negotiation meeting with the family is on 2 December 2026, which has not happened yet. Care "
+        "The negotiation meeting with the family is on Wednesday 2 December 2026, which has not happened yet. Care "
         "proceedings come to Panel only after it has taken place (Panels §1).",
     ]
 
@@ -212,7 +212,7 @@ def test_secure_accommodation_is_its_own_route_and_the_meeting_must_have_been_he
     assert rp.is_secure(["secure_accommodation"]) and not rp.is_secure(["s20_planned"])
     assert rp.secure_planning_problems({"held_on": "2026-12-03"}, date(2026, 12, 3)) == []
     assert rp.secure_planning_problems({"held_on": "2026-12-04"}, date(2026, 12, 3)) == [
-        "The Secure Planning Meeting is on 4 December 2026, which has not happened yet: record it once it "
+        "The Secure Planning Meeting is on Friday 4 December 2026, which has not happened yet: record it once it "
         "has been held."]
     final = rp.secure_decision({"held_on": "2026-12-03"}, {"decision": "not_approve", "rationale": "r",
                                                            "conditions": "None", "actions": "a"}, at(THU, 15))
