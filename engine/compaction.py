@@ -6,7 +6,7 @@ snapshot and its compression cost more the older the instance is; past 1,000
 tasks deep its task iterator stops looking (max_depth), and a loop stalls
 after ~333 passes with its ready task out of sight.  The instance's history
 already lives in the task and audit tables, so the finished passes of a loop
-are dropped from the tree after each action (runtime._persist, before the
+are dropped from the tree after each action (runtime.persist, before the
 snapshot).
 
 What stays:

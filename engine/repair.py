@@ -133,10 +133,10 @@ def _touch(instance: ProcessInstance) -> None:
 def _rekey_reused_rows(instance: ProcessInstance, workflow, before) -> None:
     """Moving back reuses SpiffWorkflow task ids: the reopened task (and a
     boundary timer reset with it) keep their ids.  Their old rows (completed,
-    fired) are kept as history under a fresh id, so _persist can insert the
+    fired) are kept as history under a fresh id, so runtime.persist can insert the
     open ones afresh."""
     ready = {t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True)} - before.ready
-    timers = {t.id for t in runtime._timer_tasks(workflow)} - before.timers
+    timers = {t.id for t in runtime.timer_tasks(workflow)} - before.timers
     for model, ids in ((Task, ready), (Timer, timers)):
         if not ids:
             continue
@@ -255,8 +255,8 @@ def cancel(instance_id: int, actor: User, reason: str | None) -> ProcessInstance
     reason = _reason(reason)
     if instance.status not in OPEN:
         raise EngineError(f"This process is already {instance.status}.")
-    workflow = runtime._workflow(instance)
-    before = runtime._before(workflow)
+    workflow = runtime.load_workflow(instance)
+    before = runtime.before_action(workflow)
     # every step is undone: what they held goes (the agenda row stays, marked cancelled below);
     # the task table names the steps of loop passes compaction dropped from the tree too
     steps = {t.id for t in workflow.get_tasks()} | set(db.session.scalars(
@@ -271,7 +271,7 @@ def cancel(instance_id: int, actor: User, reason: str | None) -> ProcessInstance
         item.status = "cancelled"
     audit.record("instance.cancelled", actor, instance=instance, reason=reason,
                  detail={"open_tasks_cancelled": len(before.ready)})
-    runtime._persist(instance, workflow, actor, before)
+    runtime.persist(instance, workflow, actor, before)
     return instance
 
 
@@ -284,8 +284,8 @@ def retry(instance_id: int, actor: User, changes: dict, reason: str | None,
     reason = _reason(reason)
     if instance.status != "error":
         raise EngineError(f"Only a process with a failed step can be retried; this one is {instance.status}.")
-    workflow = runtime._workflow(instance)
-    before = runtime._before(workflow)   # what the tables hold: the same open tasks after a move
+    workflow = runtime.load_workflow(instance)
+    before = runtime.before_action(workflow)   # what the tables hold: the same open tasks after a move
     own = specs.loaded_by_id(instance.definition_id).version
     moved_from = None
     if to_version is not None and to_version != own:
@@ -299,7 +299,7 @@ def retry(instance_id: int, actor: User, changes: dict, reason: str | None,
     if not failed and current_task(workflow) is not None:  # after an interrupting timer: its path's task
         current_task(workflow).data.update(changes)
     instance.status, instance.error = "running", None
-    runtime._advance(instance, workflow, actor)   # sets status error again if it fails again
+    runtime.advance(instance, workflow, actor)   # sets status error again if it fails again
     _rekey_reused_rows(instance, workflow, before)
     audit.record("instance.retried", actor, instance=instance, reason=reason,
                  element_name=", ".join(t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in failed) or None,
@@ -307,7 +307,7 @@ def retry(instance_id: int, actor: User, changes: dict, reason: str | None,
                          "outcome": "failed again" if instance.status == "error" else "ran",
                          "error": instance.error, "version": to_version or own,
                          "moved_from_version": moved_from})
-    runtime._persist(instance, workflow, actor, before)
+    runtime.persist(instance, workflow, actor, before)
     return instance
 
 
@@ -359,7 +359,7 @@ def move_back(instance_id: int, actor: User, task_id: str, reason: str | None) -
     reason = _reason(reason)
     if instance.status not in ("running", "error"):
         raise EngineError(f"A {instance.status} process cannot be moved back.")
-    workflow = runtime._workflow(instance)
+    workflow = runtime.load_workflow(instance)
     try:
         target = workflow.get_task_from_id(UUID(task_id))
     except (ValueError, TaskNotFoundException):  # not a task id, or one no longer in the tree (compaction)
@@ -367,18 +367,18 @@ def move_back(instance_id: int, actor: User, task_id: str, reason: str | None) -
     if target is None or not target.task_spec.manual or target.state != TaskState.COMPLETED \
             or not compaction.may_reopen(target):
         raise Invalid(errors=[FieldError("target", "Select a step that has been done")])
-    before = runtime._before(workflow)
+    before = runtime.before_action(workflow)
     undone = {target.id} | {getattr(t, "id", t) for t in workflow.reset_from_task_id(target.id)}
     _new_task_id(target)
     # what the undone steps held in the engine's tables goes with them (places, agenda rows)
     hooks.release(instance, actor, reason, undone, target.data)
     instance.status, instance.error = "running", None
-    runtime._advance(instance, workflow, actor)
+    runtime.advance(instance, workflow, actor)
     _rekey_reused_rows(instance, workflow, before)
     audit.record("instance.moved_back", actor, instance=instance, reason=reason,
                  element_name=target.task_spec.bpmn_name or target.task_spec.bpmn_id,
                  detail={"to_task": str(target.id), "element": target.task_spec.bpmn_id})
-    runtime._persist(instance, workflow, actor, before)
+    runtime.persist(instance, workflow, actor, before)
     return instance
 
 

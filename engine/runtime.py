@@ -105,7 +105,7 @@ class Invalid(EngineError):
 
 # ---------------------------------------------------------------- loading
 
-def _workflow(instance: ProcessInstance) -> BpmnWorkflow:
+def load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
     workflow = cache.take(instance.id, instance.row_version)
     if workflow is None:
         loaded = specs.loaded_by_id(instance.definition_id)
@@ -123,12 +123,12 @@ class _Before:
     agenda: dict | None
 
 
-def _before(workflow: BpmnWorkflow | None) -> _Before:
+def before_action(workflow: BpmnWorkflow | None) -> _Before:
     if workflow is None:
         return _Before(set(), set(), None)
     last = current_task(workflow).data if workflow.last_task else {}
     return _Before({t.id for t in workflow.get_tasks(state=TaskState.READY, manual=True)},
-                   {t.id for t in _timer_tasks(workflow)}, _agenda_of(last))
+                   {t.id for t in timer_tasks(workflow)}, _agenda_of(last))
 
 
 def _agenda_of(data: dict) -> dict | None:
@@ -151,7 +151,7 @@ def properties(task_spec) -> dict:
 COMPACT_DURING_RUN = 400
 
 
-def _run_engine(workflow: BpmnWorkflow) -> None:
+def run_engine(workflow: BpmnWorkflow) -> None:
     """Run automatic steps until only people or the clock can move it on.
     (do_engine_steps refreshes timers last; one that fired needs a further round.)
     All its scripts and expressions share one budget (a loop through a gateway too)."""
@@ -166,13 +166,13 @@ def _run_engine(workflow: BpmnWorkflow) -> None:
                 break
 
 
-def _advance(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
+def advance(instance: ProcessInstance, workflow: BpmnWorkflow, actor) -> None:
     _record_error(instance, _run_engine_caught(workflow), actor)
 
 
 def _run_engine_caught(workflow: BpmnWorkflow) -> SpiffWorkflowException | None:
     try:
-        _run_engine(workflow)
+        run_engine(workflow)
     except SpiffWorkflowException as exc:
         return exc
     return None
@@ -230,7 +230,7 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     audit.record("instance.started", actor, instance=instance, element_name=definition.name,
                  detail={"process": process_key, "version": definition.version})
     _record_error(instance, failed, actor)
-    _persist(instance, workflow, actor, _before(None))
+    persist(instance, workflow, actor, before_action(None))
     return instance
 
 
@@ -265,7 +265,7 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
         raise EngineError(halted_message(instance.status))
 
     loaded = specs.loaded_by_id(instance.definition_id)
-    workflow = _workflow(instance)
+    workflow = load_workflow(instance)
     spiff_task = workflow.get_task_from_id(UUID(task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
         db.session.refresh(task)  # the row read with the lock may predate the winner's commit
@@ -280,7 +280,7 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     except Invalid:
         cache.put_back(instance.id, instance.row_version, workflow)  # unchanged: keep it warm
         raise
-    before = _before(workflow)
+    before = before_action(workflow)
     before.ready.discard(spiff_task.id)  # marked completed below, not cancelled
     key = props.get("formDataKey")
     if key:
@@ -301,8 +301,8 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     if overridden:
         audit.record("rule.overridden", actor, instance=instance, task=task,
                      reason=override_reason.strip(), detail={"rules": overridden})
-    _advance(instance, workflow, actor)
-    _persist(instance, workflow, actor, before)
+    advance(instance, workflow, actor)
+    persist(instance, workflow, actor, before)
     return task
 
 
@@ -433,8 +433,8 @@ def amend(instance: ProcessInstance, actor: User, updates: dict, reason: str) ->
     agenda follows, and the change is audited with its reason."""
     if not reason or not reason.strip():
         raise EngineError("Give the reason for the change.")
-    workflow = _workflow(instance)
-    before = _before(workflow)
+    workflow = load_workflow(instance)
+    before = before_action(workflow)
     open_tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
     for spiff_task in open_tasks:
         spiff_task.data.update(updates)
@@ -445,7 +445,7 @@ def amend(instance: ProcessInstance, actor: User, updates: dict, reason: str) ->
         current.data.update(updates)
     audit.record("data.amended", actor, instance=instance, reason=reason.strip(),
                  detail={"changes": updates})
-    _persist(instance, workflow, actor, before)
+    persist(instance, workflow, actor, before)
 
 
 def explain_conflict(task_id: str) -> AlreadyDone:
@@ -458,25 +458,25 @@ def explain_conflict(task_id: str) -> AlreadyDone:
 
 def fire_timers(instance: ProcessInstance) -> int:
     """Let due timers of one instance fire and the process move on."""
-    workflow = _workflow(instance)
-    before = _before(workflow)
+    workflow = load_workflow(instance)
+    before = before_action(workflow)
     workflow.refresh_timers()
-    _advance(instance, workflow, None)
-    fired = _fired(workflow, before.timers - {t.id for t in _timer_tasks(workflow)})
+    advance(instance, workflow, None)
+    fired = _fired(workflow, before.timers - {t.id for t in timer_tasks(workflow)})
     for task_id in fired:
         audit.record("timer.fired", None, instance=instance, detail={"timer": str(task_id)})
-    _persist(instance, workflow, None, before)
+    persist(instance, workflow, None, before)
     return len(fired)
 
 
 # ---------------------------------------------------------------- persisting
 
-def _timer_tasks(workflow: BpmnWorkflow):
+def timer_tasks(workflow: BpmnWorkflow):
     return [t for t in workflow.event_manager.tasks.values()
             if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)]
 
 
-def _persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor, before: _Before) -> None:
+def persist(instance: ProcessInstance, workflow: BpmnWorkflow, actor, before: _Before) -> None:
     """Write the snapshot and the differences in tasks, timers and agenda;
     the instance row is updated once, checking its version."""
     changes = {}
@@ -586,7 +586,7 @@ def _due_at(spiff_task, props: dict) -> datetime | None:
 
 
 def _sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow, were_waiting: set) -> None:
-    waiting = {t.id: t for t in _timer_tasks(workflow)}
+    waiting = {t.id: t for t in timer_tasks(workflow)}
     gone = were_waiting - set(waiting)
     if gone:
         fired = _fired(workflow, gone)

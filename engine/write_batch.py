@@ -3,7 +3,7 @@
 runtime works out a completion's writes (the task marked completed, tasks
 made ready or cancelled, timers, the agenda row, the instance row) before
 any of their results is needed, so it adds them here and `send`s them at
-the end of `_persist`.  On PostgreSQL they go in one psycopg 3 pipeline: one
+the end of `runtime.persist`.  On PostgreSQL they go in one psycopg 3 pipeline: one
 round trip for all of them instead of one each.  On SQLite (in process: no
 round trip to save) each is one statement on the connection, without the
 ORM session's execution layer.

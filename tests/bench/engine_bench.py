@@ -177,7 +177,7 @@ def initial_data(case: dict, actor: dict) -> dict:
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
-    """The same loop as engine.runtime._run_engine."""
+    """The same loop as engine.runtime.run_engine."""
     workflow.do_engine_steps()
     while workflow.get_tasks(state=TaskState.READY, manual=False):
         workflow.do_engine_steps()
