@@ -1,13 +1,15 @@
 """The append-only audit trail: who, when, what, why.
 
-Events of one transaction are inserted together just before it commits, in
-one statement: they are written exactly when the rest of the action is.
+Events of one transaction are kept on the session and written with the
+action's other rows (engine/write_batch.py: at the end of an engine action,
+else just before it commits), in one statement: exactly when the rest of
+the action is.
 The table refuses UPDATE and DELETE (triggers, migration e5b2d3c4f6a7) and
 its rows are hash-chained (audit_chain)."""
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import audit_chain
+from . import audit_chain, write_batch
 from .db import db
 from .models import AuditEvent
 from .timeutil import utcnow
@@ -30,14 +32,16 @@ def record(action: str, actor=None, *, instance=None, case_id=None, task=None,
         reason=reason, detail=detail))
 
 
-@event.listens_for(Session, "before_commit")
-def _write_pending(session):
+def _rows(session, connection):
+    """The events recorded since the last write, chained after the trail's tail."""
     rows = session.info.pop(_KEY, None)
-    if rows:
-        session.flush()   # rows the events name (a new instance) are written first
-        connection = session.connection()
-        audit_chain.chain(connection, rows)
-        connection.execute(_INSERT, rows)
+    if not rows:
+        return []
+    return [audit_chain.append(connection, rows, _INSERT)]
+
+
+write_batch.riding_key(_KEY)
+write_batch.ride(_rows)
 
 
 @event.listens_for(Session, "after_rollback")

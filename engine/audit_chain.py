@@ -5,8 +5,9 @@ its own (row_hash = sha256 of prev_hash and its contents), so a row changed,
 removed or slipped in afterwards breaks the chain where `flask audit-verify`
 finds it.  Rows are chained in id order; writers are serialised just for the
 insert: on PostgreSQL by a transaction-scoped advisory lock taken just before
-reading the last hash (one round trip, caseflow_audit_tail()), on SQLite by
-the database's single write lock."""
+reading the last hash (caseflow_audit_tail(); caseflow_audit_append() takes
+it, reads the tail and hashes in the database, so the rows go in the
+action's pipeline), on SQLite by the database's single write lock."""
 import hashlib
 import json
 
@@ -19,6 +20,8 @@ FIELDS = ("at", "actor_id", "actor_name", "action", "case_id", "instance_id", "t
 _LAST = text("SELECT row_hash FROM audit_event ORDER BY id DESC LIMIT 1")
 # pg_advisory_xact_lock(LOCK_KEY), then the last row_hash (migration e5b2d3c4f6a7)
 _LOCKED_TAIL = text("SELECT caseflow_audit_tail()")
+# the lock, the tail, the hashes and the inserts (migration c2f3a4b5c6d7)
+_APPEND = text("CALL caseflow_audit_append(CAST(:rows AS jsonb))")
 
 
 def content(row) -> str:
@@ -49,6 +52,22 @@ def chain(connection, rows: list[dict]) -> None:
         row["row_hash"] = prev = link(prev, row)
 
 
+def append(connection, rows: list[dict], insert) -> tuple:
+    """The statement and parameters that write `rows` (in order) at the end
+    of the chain: on PostgreSQL the database chains them (one statement
+    that needs no answer, so it can be pipelined); elsewhere they are
+    chained here after the tail read now, and inserted with `insert`."""
+    if connection.dialect.name != "postgresql":
+        chain(connection, rows)
+        return insert, rows
+    sent = []
+    for row in rows:
+        at = row["at"]
+        sent.append({**row, "at": at.isoformat() if at is not None else None,
+                     "detail": json.dumps(row["detail"]), "content": content(row)})
+    return _APPEND, {"rows": json.dumps(sent)}
+
+
 def _sqlite_tail(connection):
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
@@ -56,6 +75,9 @@ def _sqlite_tail(connection):
             # nothing written yet (a read, say): take the write lock before
             # reading the last hash, or another writer could slip in between
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # on the driver's cursor: one indexed row, on every action
+        row = raw.execute(_LAST.text).fetchone()
+        return row[0] if row else None
     return connection.execute(_LAST).scalar()
 
 

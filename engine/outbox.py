@@ -2,21 +2,23 @@
 the action that caused it (issue 13).
 
 Like the audit trail (engine/audit.py), events of one transaction are kept
-on the session and inserted together just before it commits, in one
-statement, so nothing is told of a rolled-back action and nothing is lost
-once it commits.  `flask worker` (engine/notifier.py) turns each event into
-notifications and e-mails."""
+on the session and inserted together with the action's other rows
+(engine/write_batch.py), in one statement, so nothing is told of a
+rolled-back action and nothing is lost once it commits.  `flask worker`
+(engine/notifier.py) turns each event into notifications and e-mails."""
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from processes import notifications as kinds
 
+from . import write_batch
 from .db import db
 from .models import OutboxEvent
 from .timeutil import utcnow
 
 _KEY = "caseflow_outbox"
-_INSERT = OutboxEvent.__table__.insert()
+# inline: no RETURNING of the new id (nothing needs it), so it can be pipelined
+_INSERT = OutboxEvent.__table__.insert().inline()
 
 
 def emit(kind: str, *, actor=None, case_id=None, instance_id=None, task_id=None, detail=None) -> None:
@@ -37,14 +39,13 @@ def decision(actor, instance, what: str, outcome: str | None = None, units: list
          detail={"what": what, "outcome": outcome, "units": units})
 
 
-
-
-@event.listens_for(Session, "before_commit")
-def _write_pending(session):
+def _rows(session, connection):
     rows = session.info.pop(_KEY, None)
-    if rows:
-        session.flush()
-        session.connection().execute(_INSERT, rows)
+    return [(_INSERT, rows)] if rows else []
+
+
+write_batch.riding_key(_KEY)
+write_batch.ride(_rows)
 
 
 @event.listens_for(Session, "after_rollback")

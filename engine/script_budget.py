@@ -53,10 +53,17 @@ class BudgetExceeded(Exception):
     """A script ran past its time or memory budget and was stopped."""
 
 
+_statm = (None, None)  # (pid, fd): kept open, as opening it costs more than reading it
+
+
 def _rss() -> int:
+    global _statm
     try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE
+        pid, fd = _statm
+        if pid != os.getpid():  # first use, or a forked worker (the fd names its parent)
+            fd = os.open(f"/proc/{os.getpid()}/statm", os.O_RDONLY)
+            _statm = (os.getpid(), fd)
+        return int(os.pread(fd, 128, 0).split()[1]) * _PAGE
     except OSError:  # not Linux: no memory reading, the size guards still hold
         return 0
 

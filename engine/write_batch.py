@@ -3,15 +3,20 @@
 runtime works out a completion's writes (the task marked completed, tasks
 made ready or cancelled, timers, the agenda row, the instance row) before
 any of their results is needed, so it adds them here and `send`s them at
-the end of `runtime.persist`.  On PostgreSQL they go in one psycopg 3 pipeline: one
-round trip for all of them instead of one each.  On SQLite (in process: no
-round trip to save) each is one statement on the connection, without the
-ORM session's execution layer.
+the end of `runtime.persist`.  The audit events and outbox events recorded
+so far in the transaction ride along after them (engine/audit.py and
+engine/outbox.py keep them on the session and `ride` here).  On PostgreSQL
+they all go in one psycopg 3 pipeline: one round trip instead of one per
+statement (the audit chain's tail is read and its hashes made by the
+database, caseflow_audit_append()).  On SQLite (in process: no round trip
+to save) each is one statement on the connection, without the ORM
+session's execution layer.
 
 A write added with `stale=` guards against a concurrent writer: it must
 change exactly one row, or StaleDataError (the caller's unit_of_work turns
 it into a Conflict).  Writes are sent in the order added; a query that must
-see them (the tasks of a case being moved, say) calls `send` first."""
+see them (the tasks of a case being moved, say) calls `send` first.
+Whatever is still pending at commit is sent then."""
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -20,19 +25,52 @@ from sqlalchemy.orm.exc import StaleDataError
 from .db import db
 
 _KEY = "caseflow_writes"
+# (statements for the rows a module keeps on the session, or []), in order
+_RIDERS = []
 
 
 def add(statement, params, *, stale: str | None = None) -> None:
     db.session.info.setdefault(_KEY, []).append((statement, params, stale))
 
 
+def ride(rider) -> None:
+    """`rider(session, connection)` → [(statement, params)]: rows its module
+    kept on the session, written after the batch's writes (and after the
+    session's new objects, which they may name)."""
+    _RIDERS.append(rider)
+
+
 def send(session=None) -> None:
     session = session if session is not None else db.session
-    pending = session.info.pop(_KEY, None)
-    if not pending:
+    pending = session.info.pop(_KEY, None) or []
+    riding = any(key in session.info for key in _RIDING_KEYS)
+    if not pending and not riding:
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
+    postgresql = connection.dialect.name == "postgresql"
+    if riding and session.new:
+        # objects just added (a new instance) get their rows, and ids, first
+        _execute(connection, pending, postgresql)
+        pending = []
+        session.flush()
+    if riding:
+        for rider in _RIDERS:
+            pending.extend((statement, params, None) for statement, params in rider(session, connection))
+    _execute(connection, pending, postgresql)
+
+
+_RIDING_KEYS = set()
+
+
+def riding_key(key: str) -> None:
+    """The session.info key under which a rider keeps its rows."""
+    _RIDING_KEYS.add(key)
+
+
+def _execute(connection, pending, postgresql: bool) -> None:
+    if not pending:
+        return
+    if postgresql:
         _pipelined(connection, pending)
     else:
         for statement, params, stale in pending:

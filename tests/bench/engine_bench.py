@@ -16,7 +16,8 @@ completion.  Between actions, finding the next ready task is not timed.
   B  caseflow's engine persisted on SQLite (a file in a temp dir, WAL):
      runtime.start_instance and runtime.complete_task, one unit_of_work() per
      action inside its own app context (a new session, as a request has),
-     the actor loaded in it as the API loads g.user.
+     the actor found from their API token in it as the API finds g.user
+     (accounts.token_user: the token cache, a query at most every 2 s).
   C  the naive way, for reference: every action loads the row, deserializes the
      whole workflow *with its spec* with SpiffWorkflow's stock serializer, runs,
      serializes it all again and saves it (plain sqlite3, WAL).
@@ -85,7 +86,7 @@ from engine.scripting import HELPERS, script_engine  # noqa: E402
 from engine.serialization import dump_state  # noqa: E402
 from engine.transaction import unit_of_work  # noqa: E402
 from webforms import create_app, demo  # noqa: E402
-from engine.accounts import issue_token  # noqa: E402
+from engine.accounts import issue_token, token_user  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN_DIR = ROOT / "bpmn"
@@ -325,7 +326,7 @@ class Persisted:
 
     def __init__(self, label: str, url: str, first_instance_id: int | None = None):
         self.label, self.url = label, url
-        self.ids = prepare_database(url, first_instance_id=first_instance_id)
+        self.ids = prepare_database(url, tokens=True, first_instance_id=first_instance_id)
         self.app = make_app(url)
         self.profiler = None
         self.samples = Samples(label)
@@ -342,14 +343,14 @@ class Persisted:
 
     def _start(self):
         with self.app.app_context():
-            actor = db.session.get(User, self.ids["users"][STARTER])
+            actor = token_user(self.ids["tokens"][STARTER])
             case = db.session.get(Case, self.ids["case_id"])
             with unit_of_work():
                 return runtime.start_instance(PROCESS, case, actor).id
 
     def _complete(self, task_id, username, data, element_id=None):
         with self.app.app_context(), clock_moved_for(element_id):
-            actor = db.session.get(User, self.ids["users"][username])
+            actor = token_user(self.ids["tokens"][username])
             with unit_of_work():
                 runtime.complete_task(task_id, actor, data)
 
