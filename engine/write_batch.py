@@ -62,6 +62,11 @@ def send(session=None) -> None:
 _RIDING_KEYS = set()
 
 
+def pending(session) -> bool:
+    """Whether writes (or rows riding with them) wait to be sent."""
+    return _KEY in session.info or any(key in session.info for key in _RIDING_KEYS)
+
+
 def riding_key(key: str) -> None:
     """The session.info key under which a rider keeps its rows."""
     _RIDING_KEYS.add(key)

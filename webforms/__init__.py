@@ -10,7 +10,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from engine import cache
+from engine import cache, read_transactions
 from engine.db import db
 from engine.models import MAX_ID
 
@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
     db.init_app(app)
+    read_transactions.install(app)  # after db.init_app: its teardown runs first
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     cache.install()
