@@ -38,7 +38,7 @@ run: install
 	$(FLASK) seed-demo
 	@echo "caseflow: http://127.0.0.1:$(PORT)"
 	@$(FLASK) worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	  CASEFLOW_SECURE_COOKIES=0 $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - 'webforms:create_app()'
+	  CASEFLOW_SECURE_COOKIES=0 $(VENV)/bin/gunicorn -c python:webforms.serving --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 --access-logfile - 'webforms:create_app()'
 
 test: install
 	$(PY) -m pytest

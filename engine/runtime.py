@@ -255,6 +255,11 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     # One statement: the instance (locked), the task and the case.
     row = db.session.execute(_LOCK_TASK, {"task_id": task_id}).first()
     instance, task = (row[0], row[1]) if row else (None, None)
+    if row:
+        # the session holds its objects weakly: tied to the task returned, the
+        # instance and case read here are not read again (the API's answer)
+        set_committed_value(task, "instance", instance)
+        set_committed_value(instance, "case", row[2])
     if task is None or not permissions.can(actor, "task.read", task):
         raise NotFound("There is no such task, or it is not yours to see.")
     if task.state != "ready":

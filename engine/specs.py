@@ -192,6 +192,16 @@ def loaded_by_id(definition_id: int) -> LoadedSpec:
     return cached
 
 
+def warm() -> int:
+    """Parse every current definition now (a server worker starting), not
+    at the first request that needs it; how many."""
+    definitions = db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.is_current == True)).all()  # noqa: E712
+    for definition in definitions:
+        loaded_by_id(definition.id)
+    db.session.remove()
+    return len(definitions)
+
+
 # asked on every start: built once
 _CURRENT = select(ProcessDefinition).where(ProcessDefinition.process_key == bindparam("process_key"),
                                            ProcessDefinition.is_current == True)  # noqa: E712

@@ -21,7 +21,8 @@ completion.  Between actions, finding the next ready task is not timed.
   C  the naive way, for reference: every action loads the row, deserializes the
      whole workflow *with its spec* with SpiffWorkflow's stock serializer, runs,
      serializes it all again and saves it (plain sqlite3, WAL).
-  E  B on PostgreSQL (tests/pg.py's throwaway cluster), when
+  E  B on PostgreSQL (tests/pg.py's throwaway cluster, fsync on: each
+     commit waits for its WAL to reach the disk, as in production), when
      /usr/lib/postgresql/*/bin/initdb exists.
   F  a reference floor: A plus caseflow's state-only dump_state, one UPDATE
      and a commit per action (plain sqlite3): what any snapshot store pays.
@@ -507,7 +508,7 @@ class Server:
                    CASEFLOW_SECRET_KEY=os.environ["CASEFLOW_SECRET_KEY"])
         log = open(self.tmp / "gunicorn.log", "ab")
         self.proc = subprocess.Popen(
-            [self.gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
+            [self.gunicorn, "-c", "python:webforms.serving", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
              "--threads", "4", "--access-logfile", str(self.tmp / "access.log"), "webforms:create_app()"],
             cwd=ROOT, env=env, stdout=log, stderr=log)
         self.worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "webforms", "worker"],
@@ -700,10 +701,10 @@ def main(argv=None) -> int:
         else:
             try:
                 from tests.pg import Cluster
-                cluster = Cluster()
+                cluster = Cluster(fsync=True)
                 cluster.start()
                 cluster.admin("CREATE DATABASE caseflow_bench")
-                scenarios.append(Persisted("E  caseflow engine, PostgreSQL",
+                scenarios.append(Persisted("E  caseflow engine, PostgreSQL (fsync on)",
                                            cluster.url("caseflow_bench"), first_instance_id=10**7))
             except Exception as exc:  # E is optional: say why and go on
                 pg_note = f"E skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"

@@ -42,7 +42,7 @@ def serve(url: str, tmp: Path):
     env = dict(os.environ, DATABASE_URL=url, CASEFLOW_SECURE_COOKIES="0")
     log = open(tmp / "server.log", "ab")
     bin_dir = Path(sys.executable).parent
-    procs = [subprocess.Popen([str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
+    procs = [subprocess.Popen([str(bin_dir / "gunicorn"), "-c", "python:webforms.serving", "--bind", f"127.0.0.1:{port}", "--workers", "2",
                                "--threads", "4", "--access-logfile", str(tmp / "access.log"),
                                "webforms:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log),
              subprocess.Popen([sys.executable, "-m", "flask", "--app", "webforms", "worker"], cwd=ROOT, env=env,

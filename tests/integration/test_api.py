@@ -3,7 +3,7 @@ import threading
 from datetime import datetime
 
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.db import db
 from engine.models import User
@@ -87,6 +87,26 @@ def test_start_read_and_complete_the_referral(client, app):
     coordinator = token(app, "jarp-co-ordinator")
     names = [t["name"] for t in client.get("/api/v1/tasks", headers=auth(coordinator)).json["tasks"]]
     assert "Record JARP decision" in names
+
+
+@freeze_time(datetime(2026, 11, 20, 10, 0, tzinfo=LONDON))
+def test_a_completion_reads_its_instance_once_and_answers_with_its_tasks(client, app):
+    sw = token(app, "social-worker")
+    instance = start(client, app, sw)
+    [task] = [t for t in instance["tasks"] if t["state"] == "ready"]
+    statements = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth(sw), json={"data": REFERRAL})
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", listen)
+    assert done.status_code == 200, done.json
+    assert [t["name"] for t in done.json["tasks"] if t["state"] == "ready"] == ["Record JARP decision"]
+    reads = [s for s in statements if s.startswith("SELECT") and "FROM process_instance" in s]
+    assert len(reads) == 1, reads   # the lock's; the answer does not read the instance again
 
 
 def test_bad_answers_get_422_with_reasons_per_field(client, app):

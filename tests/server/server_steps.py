@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def start_like_make_run(env: dict) -> tuple[subprocess.Popen, int]:
     """gunicorn on a free loopback port: (the process, the port); the caller waits for it to answer."""
     port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "python:webforms.serving", "--bind", f"127.0.0.1:{port}",
                                "--workers", "2", "--threads", "4", "webforms:create_app()"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return server, port
