@@ -59,4 +59,9 @@ def end_reads(exc=None) -> None:
             or write_batch.pending(session)):
         return
     if not session.connection().info.get(_WROTE):
-        session.commit()
+        # what was read stays readable after the context (as after a rollback)
+        expiring, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expiring

@@ -68,3 +68,9 @@ def test_what_was_written_but_not_committed_is_still_rolled_back(app):
         names = set(db.session.scalars(select(Unit.name)))
     assert "CIN Unit 1" in names
     assert not names & {"Unit never committed", "Core row never committed", "Renamed, never committed"}
+
+
+def test_what_a_read_only_context_loaded_stays_readable_after_it(pg_app):
+    with pg_app.app_context():
+        units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    assert "CIN Unit 1" in [unit.name for unit in units]   # not expired by the commit that ended it
