@@ -100,10 +100,12 @@ class SubWorkflowConverter(BpmnSubWorkflowConverter):
         return dct
 
 
-def _registry():
+def make_registry(workflow_converter=StateOnlyWorkflowConverter, subworkflow_converter=SubWorkflowConverter):
+    """caseflow's registry; the converters can be others (a test compares
+    the snapshot with SpiffWorkflow's own converters')."""
     config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = StateOnlyWorkflowConverter
-    config[BpmnSubWorkflow] = SubWorkflowConverter
+    config[BpmnWorkflow] = workflow_converter
+    config[BpmnSubWorkflow] = subworkflow_converter
     registry = BpmnWorkflowSerializer.configure(config)
     # datetime is known to SpiffWorkflow; date is not.
     registry.register(date, lambda v: {"value": v.isoformat()},
@@ -113,7 +115,7 @@ def _registry():
     return registry
 
 
-REGISTRY = _registry()
+REGISTRY = make_registry()
 
 
 def spec_to_dict(spec, subprocess_specs) -> dict:

@@ -8,11 +8,9 @@ from pathlib import Path
 import orjson
 import pytest
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
-from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnSubWorkflowConverter, BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine import compaction, serialization
@@ -33,18 +31,8 @@ class StockStateOnly(serialization.StateOnlyWorkflowConverter):
         return dct
 
 
-def stock_registry():
-    config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = StockStateOnly
-    registry = BpmnWorkflowSerializer.configure(config)
-    registry.register(date, lambda v: {"value": v.isoformat()},
-                      lambda v: date.fromisoformat(v["value"]), typename="date")
-    registry.register(datetime, lambda v: {"value": v.isoformat()},
-                      lambda v: datetime.fromisoformat(v["value"]), typename="datetime")
-    return registry
-
-
-STOCK = stock_registry()
+# SpiffWorkflow's own converters, date and datetime as caseflow registers them
+STOCK = serialization.make_registry(StockStateOnly, BpmnSubWorkflowConverter)
 
 
 def as_json(registry, workflow) -> bytes:
