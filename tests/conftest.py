@@ -62,11 +62,16 @@ def database_url(request, tmp_path):
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
-        cluster = request.getfixturevalue("pg_cluster")
-        name = f"test_{next(_counter)}"
-        cluster.admin(f"CREATE DATABASE {name} TEMPLATE caseflow_template")
-        yield cluster.url(name)
-        cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
+        yield request.getfixturevalue("postgresql_url")
+
+
+@pytest.fixture
+def postgresql_url(pg_cluster):
+    """A fresh PostgreSQL database from the template (for a test about PostgreSQL alone)."""
+    name = f"test_{next(_counter)}"
+    pg_cluster.admin(f"CREATE DATABASE {name} TEMPLATE caseflow_template")
+    yield pg_cluster.url(name)
+    pg_cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -11,20 +11,15 @@ from engine.models import Unit, User
 from engine.transaction import unit_of_work
 from webforms import create_app
 
-from ..conftest import _counter
-
 
 @pytest.fixture
-def pg_app(pg_cluster, tmp_path):
-    name = f"test_{next(_counter)}"
-    pg_cluster.admin(f"CREATE DATABASE {name} TEMPLATE caseflow_template")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": pg_cluster.url(name), "TESTING": True,
+def pg_app(postgresql_url, tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": postgresql_url, "TESTING": True,
                       "SECRET_KEY": "test", "DOCUMENTS_DIR": str(tmp_path / "documents")})
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    pg_cluster.admin(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def _token(app, username="social-worker") -> str:
