@@ -14,13 +14,17 @@ a SELECT went to the connection since its transaction began, the session
 holds no new, changed or deleted objects, and no write is pending
 (engine/write_batch.py).  Anything else is left to the session's close: a
 rollback, as before."""
+import logging
+
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import write_batch
 from .db import db
 
 _WROTE = "caseflow_wrote"
+log = logging.getLogger(__name__)
 
 
 def install(app: Flask) -> None:
@@ -58,10 +62,14 @@ def end_reads(exc=None) -> None:
     if (not session.in_transaction() or session.new or session.dirty or session.deleted
             or write_batch.pending(session)):
         return
-    if not session.connection().info.get(_WROTE):
-        # what was read stays readable after the context (as after a rollback)
-        expiring, session.expire_on_commit = session.expire_on_commit, False
-        try:
+    expiring = session.expire_on_commit
+    try:
+        if not session.connection().info.get(_WROTE):
+            # what was read stays readable after the context (as after a rollback)
+            session.expire_on_commit = False
             session.commit()
-        finally:
-            session.expire_on_commit = expiring
+    except SQLAlchemyError:
+        # a connection lost, say: the session's close, next, rolls back as before
+        log.warning("ending a read-only transaction failed", exc_info=True)
+    finally:
+        session.expire_on_commit = expiring

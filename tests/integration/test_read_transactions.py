@@ -69,3 +69,12 @@ def test_what_a_read_only_context_loaded_stays_readable_after_it(pg_app):
     with pg_app.app_context():
         units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     assert "CIN Unit 1" in [unit.name for unit in units]   # not expired by the commit that ended it
+
+
+def test_a_read_only_context_whose_connection_was_lost_ends_quietly(pg_app, pg_cluster):
+    with pg_app.app_context():
+        assert db.session.scalar(select(Unit.name).where(Unit.name == "CIN Unit 1")) == "CIN Unit 1"
+        backend = db.session.scalar(text("SELECT pg_backend_pid()"))
+        pg_cluster.admin(f"SELECT pg_terminate_backend({backend})")   # the database restarted, say
+    with pg_app.app_context():   # the closing commit failed quietly; the next context reads on a new connection
+        assert db.session.scalar(select(Unit.name).where(Unit.name == "CIN Unit 1")) == "CIN Unit 1"
