@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from processes import calendar, clock, notifications as rules, posts
 
@@ -236,6 +237,9 @@ def digests(now: datetime) -> int:
     return made
 
 
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def _claim_daily(job: str, day) -> bool:
     """True for the one worker that runs `job` for `day` (a conditional UPDATE)."""
     with unit_of_work():
@@ -245,10 +249,14 @@ def _claim_daily(job: str, day) -> bool:
                                   .values(done_for=stamp))
         if done.rowcount == 1:
             return True
-        if db.session.get(WorkerMark, job) is None:
-            db.session.add(WorkerMark(job=job, done_for=stamp))
-            return True
-        return False
+        # the job's first run: of two workers inserting its mark at once, the
+        # primary key lets one in; the other's insert does nothing (it waits
+        # for the first to commit, on PostgreSQL), so it does not run the job
+        connection = db.session.connection()
+        first = _DIALECT_INSERT[connection.dialect.name](WorkerMark.__table__).values(job=job, done_for=stamp)
+        # RETURNING: the row inserted, or none (psycopg gives no row count for it)
+        return connection.execute(first.on_conflict_do_nothing(index_elements=["job"])
+                                  .returning(WorkerMark.__table__.c.job)).first() is not None
 
 
 # ---------------------------------------------------------------- delivery

@@ -280,6 +280,50 @@ def test_reminders_the_day_before_when_overdue_and_to_managers_two_working_days_
     assert "Overdue by 2 working days: Record the visit" in text(client.get("/notifications/"))
 
 
+def test_two_workers_starting_the_first_reminders_at_once_tell_each_person_once(app):
+    """The first run of a daily job: neither worker finds its mark; the
+    database lets one insert it, and the other neither fails nor runs it."""
+    import threading
+    import time
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    with freezegun.freeze_time(datetime(2026, 12, 3, 10, 0, tzinfo=clock.LONDON)):   # Thursday
+        _deploy_visit_due_in(app, 1)                                                  # due Friday: due tomorrow
+    first_holds = threading.Event()
+
+    def hold_the_first_claim(session):   # the first worker's claim waits to commit: the second claims meanwhile
+        if threading.current_thread().name == "first" and not first_holds.is_set():
+            first_holds.set()
+            time.sleep(0.5)
+
+    told, failed = {}, []
+
+    def worker_round(name):
+        try:
+            with app.app_context():
+                told[name] = notifier.reminders(clock.now(), False)
+                db.session.remove()
+        except Exception as exc:  # what the worker would log as a failed job
+            failed.append(exc)
+
+    event.listen(Session, "before_commit", hold_the_first_claim)
+    try:
+        with freezegun.freeze_time(datetime(2026, 12, 3, 10, 30, tzinfo=clock.LONDON)):
+            first = threading.Thread(target=worker_round, args=("first",), name="first")
+            first.start()
+            assert first_holds.wait(10)
+            second = threading.Thread(target=worker_round, args=("second",), name="second")
+            second.start()
+            first.join(20)
+            second.join(20)
+    finally:
+        event.remove(Session, "before_commit", hold_the_first_claim)
+    assert failed == []
+    assert sorted(told.values()) == [0, 1]   # one worker told the social worker; the other did nothing
+    assert [s for s in _subjects(app, SOCIAL_WORKER) if s.startswith("Due tomorrow")] == [
+        "Due tomorrow: Record the visit"]
+
+
 def test_jarp_members_are_told_of_tuesdays_agenda_on_friday_afternoon(app, client):
     from .jarp_steps import referral_by_social_worker
     with freezegun.freeze_time(datetime(2026, 11, 20, 10, 0, tzinfo=clock.LONDON)):
