@@ -6,8 +6,6 @@ else just before it commits), in one statement: exactly when the rest of
 the action is.
 The table refuses UPDATE and DELETE (triggers, migration e5b2d3c4f6a7) and
 its rows are hash-chained (audit_chain)."""
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from . import audit_chain, write_batch
 from .db import db
@@ -32,18 +30,5 @@ def record(action: str, actor=None, *, instance=None, case_id=None, task=None,
         reason=reason, detail=detail))
 
 
-def _rows(session, connection):
-    """The events recorded since the last write, chained after the trail's tail."""
-    rows = session.info.pop(_KEY, None)
-    if not rows:
-        return []
-    return [audit_chain.append(connection, rows, _INSERT)]
-
-
-write_batch.riding_key(_KEY)
-write_batch.ride(_rows)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session):
-    session.info.pop(_KEY, None)
+# the events recorded since the last write, chained after the trail's tail
+write_batch.ride(_KEY, lambda rows, connection: audit_chain.append(connection, rows, _INSERT))

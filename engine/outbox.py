@@ -6,8 +6,6 @@ on the session and inserted together with the action's other rows
 (engine/write_batch.py), in one statement, so nothing is told of a
 rolled-back action and nothing is lost once it commits.  `flask worker`
 (engine/notifier.py) turns each event into notifications and e-mails."""
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from processes import notifications as kinds
 
@@ -39,15 +37,4 @@ def decision(actor, instance, what: str, outcome: str | None = None, units: list
          detail={"what": what, "outcome": outcome, "units": units})
 
 
-def _rows(session, connection):
-    rows = session.info.pop(_KEY, None)
-    return [(_INSERT, rows)] if rows else []
-
-
-write_batch.riding_key(_KEY)
-write_batch.ride(_rows)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session):
-    session.info.pop(_KEY, None)
+write_batch.ride(_KEY, lambda rows, connection: (_INSERT, rows))

@@ -19,7 +19,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 def _tree_dict(registry, workflow) -> dict:
     """WorkflowConverter.to_dict's dict of a workflow's own state and tasks,
-    byte for byte (tests/unit/test_snapshot_fast.py), made faster: a
+    byte for byte (tests/unit/test_snapshot_tasks.py), made faster: a
     snapshot is written on every action and most of its cost was
     SpiffWorkflow's per-task dispatch through the registry and formatting
     each task id three or four times (as its key, its id, a child, a

@@ -25,51 +25,43 @@ from sqlalchemy.orm.exc import StaleDataError
 from .db import db
 
 _KEY = "caseflow_writes"
-# (statements for the rows a module keeps on the session, or []), in order
-_RIDERS = []
+# {session.info key: statement(rows, connection) → (statement, params)}, in order
+_RIDERS = {}
 
 
 def add(statement, params, *, stale: str | None = None) -> None:
     db.session.info.setdefault(_KEY, []).append((statement, params, stale))
 
 
-def ride(rider) -> None:
-    """`rider(session, connection)` → [(statement, params)]: rows its module
-    kept on the session, written after the batch's writes (and after the
-    session's new objects, which they may name)."""
-    _RIDERS.append(rider)
-
-
-def send(session=None) -> None:
-    session = session if session is not None else db.session
-    pending = session.info.pop(_KEY, None) or []
-    riding = any(key in session.info for key in _RIDING_KEYS)
-    if not pending and not riding:
-        return
-    connection = session.connection()
-    postgresql = connection.dialect.name == "postgresql"
-    if riding and session.new:
-        # objects just added (a new instance) get their rows, and ids, first
-        _execute(connection, pending, postgresql)
-        pending = []
-        session.flush()
-    if riding:
-        for rider in _RIDERS:
-            pending.extend((statement, params, None) for statement, params in rider(session, connection))
-    _execute(connection, pending, postgresql)
-
-
-_RIDING_KEYS = set()
+def ride(key: str, statement) -> None:
+    """Rows a module keeps in a list under session.info[key] are written
+    after the batch's writes (and after the session's new objects, which
+    they may name), with `statement(rows, connection)`; a rollback drops them."""
+    _RIDERS[key] = statement
 
 
 def pending(session) -> bool:
     """Whether writes (or rows riding with them) wait to be sent."""
-    return _KEY in session.info or any(key in session.info for key in _RIDING_KEYS)
+    return _KEY in session.info or any(key in session.info for key in _RIDERS)
 
 
-def riding_key(key: str) -> None:
-    """The session.info key under which a rider keeps its rows."""
-    _RIDING_KEYS.add(key)
+def send(session=None) -> None:
+    session = session if session is not None else db.session
+    if not pending(session):
+        return
+    writes = session.info.pop(_KEY, None) or []
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    riding = [key for key in _RIDERS if key in session.info]
+    if riding and session.new:
+        # objects just added (a new instance) get their rows, and ids, first
+        _execute(connection, writes, postgresql)
+        writes = []
+        session.flush()
+    for key in riding:
+        if rows := session.info.pop(key):
+            writes.append((*_RIDERS[key](rows, connection), None))
+    _execute(connection, writes, postgresql)
 
 
 def _execute(connection, pending, postgresql: bool) -> None:
@@ -116,4 +108,5 @@ def _send_pending(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session):
-    session.info.pop(_KEY, None)
+    for key in (_KEY, *_RIDERS):
+        session.info.pop(key, None)
