@@ -1,5 +1,7 @@
 """Who may see and do what: post, service and unit (PROCESS-RULES §0)."""
-from sqlalchemy import and_, exists, false, or_, select, true
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, exists, false, or_, select, true
 
 from processes import posts
 from processes import resource_panel
@@ -16,9 +18,9 @@ EVERYTHING = (posts.ASSISTANT_DIRECTOR, posts.DEPUTY_DIRECTOR, "Panel Administra
 def _reach(user: User, service_col, unit_col):
     scope = posts.scope_of(user.post)
     if scope == posts.UNIT:
-        return unit_col == user.unit_id if user.unit_id else false()
+        return unit_col == user.unit_id if user.unit_id is not None else false()
     if scope == posts.SERVICE:
-        return service_col == user.service if user.service else false()
+        return service_col == user.service if user.service is not None else false()
     if scope == posts.AGENCY:
         # their agency's work, and work made before tasks named an agency (any representative's)
         return or_(service_col == user.service, service_col.is_(None), service_col.not_in(posts.AGENCIES))
@@ -29,12 +31,39 @@ def acting_posts(user: User) -> tuple[str, ...]:
     return tuple(p for p in posts.POSTS if posts.can_act_as(user.post, p))
 
 
-def task_clause(user: User):
+@dataclass(frozen=True)
+class Shape:
+    """A person as the clauses below see them: their post, and their id, unit
+    and service as bound parameters (None where they have none).  A task
+    list's statement made for a shape is built once and run for everyone of
+    that shape with `params` (issue 16: building and cache-keying the
+    clause cost more than running the query)."""
+    post: str
+    id: object = bindparam("person_id")
+    unit_id: object = None
+    service: object = None
+
+    @classmethod
+    def of(cls, user: User) -> "Shape":
+        return cls(user.post, unit_id=None if user.unit_id is None else bindparam("person_unit_id"),
+                   service=None if user.service is None else bindparam("person_service"))
+
+    @staticmethod
+    def key(user: User) -> tuple:
+        return user.post, user.unit_id is None, user.service is None
+
+    @staticmethod
+    def params(user: User) -> dict:
+        return {"person_id": user.id, "person_unit_id": user.unit_id, "person_service": user.service}
+
+
+def task_clause(user: User | Shape, covered=None):
     """Tasks `user` may see and complete: of a post they may act as, within
-    their reach, plus anything assigned to them."""
+    their reach, plus anything assigned to them, and the work of the people
+    they cover today (`covered`: cover.covered_by(user) unless given)."""
     mine = and_(Task.post.in_(acting_posts(user)), _reach(user, Task.service, Task.unit_id),
                 or_(Task.assigned_to_id.is_(None), Task.assigned_to_id == user.id))
-    return or_(mine, Task.assigned_to_id == user.id, *_covering(user))
+    return or_(mine, Task.assigned_to_id == user.id, *_covering(user, covered))
 
 
 def can_act_on(user: User, task: Task) -> bool:
@@ -56,12 +85,12 @@ def acting_for(user: User, task: Task) -> User | None:
     return next((away for away in cover.covered_by(user) if _may_act(away, task)), None)
 
 
-def _covering(user: User) -> list:
+def _covering(user: User | Shape, covered=None) -> list:
     """Tasks of the people `user` covers today: theirs, and their post's nobody has taken."""
     return [or_(Task.assigned_to_id == away.id,
                 and_(Task.assigned_to_id.is_(None), Task.post.in_(acting_posts(away)),
                      _reach(away, Task.service, Task.unit_id)))
-            for away in cover.covered_by(user)]
+            for away in (cover.covered_by(user) if covered is None else covered)]
 
 
 def within(user: User, service: str | None, unit_id: int | None) -> bool:
@@ -125,13 +154,13 @@ def can_see_case(user: User, case: Case) -> bool:
     return bool(db.session.scalar(select(Case.id).where(Case.id == case.id, case_clause(user))))
 
 
-def my_task_clause(user: User):
+def my_task_clause(user: User | Shape, covered=None):
     """My tasks (issue 13 §2): assigned to me, then nobody's tasks of my own
     post within my reach (not every lower post's: those are my team's), and
     the work of anyone I cover today (§3)."""
     return or_(Task.assigned_to_id == user.id,
                and_(Task.assigned_to_id.is_(None), Task.post == user.post,
-                    _reach(user, Task.service, Task.unit_id)), *_covering(user))
+                    _reach(user, Task.service, Task.unit_id)), *_covering(user, covered))
 
 
 def team_task_clause(user: User):

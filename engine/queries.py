@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, case as sql_case, select
 from sqlalchemy.orm import aliased
 from SpiffWorkflow.exceptions import TaskNotFoundException
 
-from . import authz, cache, forms, record, specs
+from . import authz, cache, cover, forms, record, specs
 from .current_data import current_data
 from .db import db
 from .models import AgendaItem, AuditEvent, Case, Document, ProcessInstance, Task, Unit, User
@@ -18,13 +18,34 @@ from .serialization import load_state
 from .runtime import _ENGINE
 
 
-def _open_for(query, user: User, limit: int):
+def _open_for(query, user, limit: int, covered=None):
     """A person's open tasks, most urgent first."""
-    return _most_urgent(query.where(authz.task_clause(user)), limit)
+    return _most_urgent(query.where(authz.task_clause(user, covered)), limit)
 
 
 def open_tasks_for(user: User, limit: int = 200):
     return db.session.scalars(_open_for(select(Task), user, limit)).all()
+
+
+# A task list's statement for each shape of person (post; unit, service or
+# none) and list, built once: see authz.Shape.
+_SHAPED: dict = {}
+
+
+def _shaped(name: str, build, user: User, limit: int):
+    """The result of the statement `build(person, covered, limit)` makes for
+    `user`: built for them alone when they cover someone today (rare), else
+    the one kept for their shape, run with their values."""
+    covered = cover.covered_by(user)
+    if covered:
+        return db.session.execute(build(user, covered, limit))
+    key = (name, limit, *authz.Shape.key(user))
+    statement = _SHAPED.get(key)
+    if statement is None:
+        if len(_SHAPED) > 1024:  # a bound: posts times lists is some dozens
+            _SHAPED.clear()
+        statement = _SHAPED[key] = build(authz.Shape.of(user), (), limit)
+    return db.session.execute(statement, authz.Shape.params(user))
 
 
 def _most_urgent(query, limit: int):
@@ -34,8 +55,12 @@ def _most_urgent(query, limit: int):
 
 def my_tasks(user: User, limit: int = 200) -> list[Task]:
     """Assigned to me first, then my post's tasks nobody has taken; each most urgent first."""
-    rows = db.session.scalars(_most_urgent(select(Task).where(authz.my_task_clause(user)), limit)).all()
+    rows = _shaped("mine", _my_tasks, user, limit).scalars().all()
     return sorted(rows, key=lambda t: t.assigned_to_id != user.id)
+
+
+def _my_tasks(person, covered, limit):
+    return _most_urgent(select(Task).where(authz.my_task_clause(person, covered)), limit)
 
 
 def halted(tasks) -> dict[int, str]:
@@ -112,7 +137,8 @@ def instance_task_rows(instance_id: int):
 
 
 def open_task_rows_for(user: User, limit: int = 200):
-    return db.session.execute(_open_for(_TASK_ROWS, user, limit)).all()
+    return _shaped("rows", lambda person, covered, n: _open_for(_TASK_ROWS, person, n, covered),
+                   user, limit).all()
 
 
 def instance_tasks(instance_id: int):

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import driver_statements
 from .db import db
 
 _KEY = "caseflow_writes"
@@ -69,10 +70,19 @@ def _execute(connection, pending, postgresql: bool) -> None:
         return
     if postgresql:
         _pipelined(connection, pending)
-    else:
-        for statement, params, stale in pending:
-            # checked before the next: the loser of a race stops at its first write
-            _check(stale, connection.execute(statement, params).rowcount)
+        return
+    import sqlite3
+    raw = connection.connection.dbapi_connection
+    cursor = raw.cursor()
+    for statement, params, stale in pending:
+        # checked before the next: the loser of a race stops at its first write
+        plan = driver_statements.plan(connection, statement, params)
+        if plan is None:
+            rowcount = connection.execute(statement, params).rowcount
+        else:
+            rowcount = driver_statements.execute(connection, cursor, plan, params,
+                                                 driver_error=sqlite3.Error).rowcount
+        _check(stale, rowcount)
 
 
 def _check(stale: str | None, rowcount: int) -> None:
@@ -91,7 +101,12 @@ def _pipelined(connection, pending) -> None:
     try:
         with raw.pipeline():
             for statement, params, _ in pending:
-                cursors.append(connection.execute(statement, params).context.cursor)
+                plan = driver_statements.plan(connection, statement, params)
+                if plan is None:
+                    cursors.append(connection.execute(statement, params).context.cursor)
+                else:
+                    cursors.append(driver_statements.execute(connection, raw.cursor(), plan, params,
+                                                             driver_error=psycopg.Error))
     except psycopg.Error as exc:  # raised at the sync: wrapped as SQLAlchemy wraps the others
         for (_, _, stale), cursor in zip(pending, cursors):
             if stale and cursor.pgresult is not None:

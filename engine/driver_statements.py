@@ -1,0 +1,115 @@
+"""A Core write statement compiled once and run on the driver's cursor (issue 16).
+
+The write batch (engine/write_batch.py) sends the same handful of
+statements on every action.  Through SQLAlchemy's execution layer each
+costs 60-100 us of Python (cache lookup, an execution context, a
+parameter dict built per row, a result object nobody reads) around the
+5-20 us SQLite takes to run it.  A plan here is what that layer works
+out for one statement and one set of parameter keys, done once: the SQL
+text in the dialect's own paramstyle, and for each placeholder where its
+value comes from (the caller's key, the statement's own literal, a
+column's Python-side default) and the type's bind processor.  Running it
+is then building a tuple per row and one cursor call.
+
+What SQLAlchemy gives its execution events is given here too
+(`before_cursor_execute`: engine/read_transactions.py notes a write with
+it, and tests count statements), and a driver error is raised as
+SQLAlchemy wraps it (OperationalError, IntegrityError), so callers cannot
+tell the difference.  A statement the plan cannot take (an expanding IN,
+RETURNING, rows with different keys) returns None from `plan` and goes
+through Connection.execute as before."""
+from sqlalchemy.exc import DBAPIError
+
+_PLANS: dict = {}
+_LIMIT = 256  # statements are module constants; a bound in case one is not
+_PARAM, _LITERAL, _DEFAULT = 0, 1, 2
+
+
+class Plan:
+    __slots__ = ("sql", "positional", "sources")
+
+    def __init__(self, sql, positional, sources):
+        self.sql, self.positional, self.sources = sql, positional, sources
+
+    def values(self, params: dict):
+        """The row's parameters as the driver takes them."""
+        if self.positional:
+            return tuple(_value(params, s) for _, s in self.sources)
+        return {name: _value(params, s) for name, s in self.sources}
+
+
+def _value(params, source):
+    kind, what, process = source
+    value = params[what] if kind == _PARAM else what() if kind == _DEFAULT else what
+    return process(value) if process is not None and value is not None else value
+
+
+def plan(connection, statement, params) -> Plan | None:
+    """The plan for `statement` with these parameters (a dict, or a list of
+    dicts with the same keys), or None where Connection.execute must run it."""
+    rows = params if isinstance(params, list) else (params,)
+    if not rows:
+        return None
+    keys = tuple(rows[0])
+    if len(rows) > 1 and any(row.keys() != rows[0].keys() for row in rows):
+        return None
+    dialect = connection.dialect
+    key = (statement, dialect.name, keys)
+    try:
+        return _PLANS[key]
+    except KeyError:
+        pass
+    if len(_PLANS) >= _LIMIT:
+        _PLANS.clear()
+    made = _PLANS[key] = _compile(statement, dialect, keys)
+    return made
+
+
+def _compile(statement, dialect, keys) -> Plan | None:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
+    if "POSTCOMPILE" in compiled.string or compiled.effective_returning:
+        return None
+    defaults = {column.key: column.default
+                for column in (*compiled.insert_prefetch, *compiled.update_prefetch)}
+    names = compiled.positiontup if compiled.positional else list(dict.fromkeys(compiled.bind_names.values()))
+    by_name = {name: bind for bind, name in compiled.bind_names.items()}
+    sources = []
+    for name in names:
+        bind = by_name[name]
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if bind.key in keys:
+            source = (_PARAM, bind.key, process)
+        elif bind.key in defaults:
+            default = defaults[bind.key]
+            if not (default.is_scalar or default.is_callable):
+                return None
+            arg = default.arg
+            source = (_DEFAULT, (lambda arg=arg: arg(None)), process) if default.is_callable \
+                else (_LITERAL, arg, process)
+        elif bind.callable is not None:
+            source = (_DEFAULT, bind.callable, process)
+        elif not bind.required:
+            source = (_LITERAL, bind.value, process)
+        else:
+            return None  # a value the caller did not give: Connection.execute says so
+        sources.append((name, source))
+    return Plan(compiled.string, compiled.positional, sources)
+
+
+def execute(connection, cursor, plan: Plan, params, *, driver_error):
+    """Run on `cursor` (the raw DBAPI connection's), as SQLAlchemy would:
+    its events told, a driver error wrapped."""
+    many = isinstance(params, list)
+    values = [plan.values(row) for row in params] if many else plan.values(params)
+    events = connection.dispatch.before_cursor_execute
+    if events:
+        for listener in events:
+            listener(connection, cursor, plan.sql, values, None, many)
+    try:
+        if many:
+            cursor.executemany(plan.sql, values)
+        else:
+            cursor.execute(plan.sql, values)
+    except driver_error as exc:
+        raise DBAPIError.instance(plan.sql, values, exc, driver_error) from exc
+    return cursor
