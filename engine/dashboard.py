@@ -202,16 +202,19 @@ def all_counts(scope: Scope, r: Rules):
 
 
 def summary(scope: Scope, r: Rules) -> Summary:
-    out = Summary()
-    for process_key, unit, *figures in db.session.execute(all_counts(scope, r)):
-        for counts in (out.by_process.setdefault(process_key, Counts()),
-                       out.by_unit.setdefault(unit or "No unit", Counts()), out.total):
-            for attr, n in zip(("open", "overdue", "stuck"), figures):
-                setattr(counts, attr, getattr(counts, attr) + int(n or 0))
-    out.by_process = dict(sorted(out.by_process.items()))
-    out.by_unit = dict(sorted(out.by_unit.items()))
-    out.names = process_names()
-    return out
+    # one row per process and unit (some hundreds at a council's scale): summed
+    # as plain lists, the Counts made at the end
+    by_process, by_unit, total = {}, {}, [0, 0, 0]
+    for process_key, unit, opened, overdue, stuck in db.session.execute(all_counts(scope, r)):
+        figures = (int(opened or 0), int(overdue or 0), int(stuck or 0))
+        for sums in (by_process.setdefault(process_key, [0, 0, 0]),
+                     by_unit.setdefault(unit or "No unit", [0, 0, 0]), total):
+            sums[0] += figures[0]
+            sums[1] += figures[1]
+            sums[2] += figures[2]
+    return Summary(by_process={k: Counts(*v) for k, v in sorted(by_process.items())},
+                   by_unit={k: Counts(*v) for k, v in sorted(by_unit.items())},
+                   total=Counts(*total), names=process_names())
 
 
 def process_names() -> dict[str, str]:

@@ -163,7 +163,8 @@ def _select_items(pairs, name: str, blank: str) -> list[dict]:
 
 def _common(scope: dashboard.Scope) -> dict:
     units = _units(scope)
-    return dict(scope=scope, units=units, process_names=dashboard.process_names(),
+    return dict(scope=scope, units=units, unit_ids={u.name: u.id for u in units},  # by name: the unit table's links
+                process_names=dashboard.process_names(),
                 unit_pairs=[(u.id, u.name) for u in units], post_pairs=[(p, p) for p in posts.POSTS],
                 select_items=_select_items, reasons=dashboard.REASONS, args=request.args,
                 can_repair=repair.may_repair(g.user))
@@ -230,6 +231,10 @@ def _csv_response(name: str, header: list[str], rows) -> Response:
         writer = csv.writer(out)
         out.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
         writer.writerow(header)
+        # the header goes at once: the download starts while the query runs
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
         for row in rows:
             writer.writerow([_cell(v) for v in row])
             if out.tell() > 64 * 1024:

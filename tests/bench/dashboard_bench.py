@@ -52,6 +52,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -567,6 +568,68 @@ def time_queries(backend: Backend, shape: Shape, runs: int) -> dict:
             for label, fn in kept_query_set(scope):
                 timed(scope_name, label, fn)
         db.session.remove()
+        db.engine.dispose()
+    out.update(time_pages(backend, runs))
+    return out
+
+
+# the overview as a manager's browser gets it: every query, the template, the headers
+PAGES = (("AD", "assistant-director"), ("GM", "group-manager"))
+OVERVIEW_PAGE = "overview page, as served (GET /manage/, weeks kept)"
+
+
+CSV_FIRST, CSV_WHOLE, CSV_PEAK = ("overdue CSV download: first byte", "overdue CSV download: every row",
+                                  "overdue CSV download: peak memory (KiB)")
+
+
+def time_csv(client, runs: int) -> dict:
+    """The overdue CSV as a browser downloads it (streamed): the first chunk,
+    the whole file, and the most memory Python held while it was made
+    (tracemalloc, a run of its own; reported in the ms column as KiB)."""
+    firsts, wholes = [], []
+    for n in range(runs + 1):
+        t0 = time.perf_counter()
+        response = client.get("/manage/overdue.csv", buffered=False)
+        chunks = iter(response.response)
+        first = next(chunks)
+        t1 = time.perf_counter()
+        size = len(first) + sum(len(chunk) for chunk in chunks)
+        t2 = time.perf_counter()
+        response.close()
+        assert response.status_code == 200 and size > 0
+        if n:
+            firsts.append(t1 - t0)
+            wholes.append(t2 - t0)
+    tracemalloc.start()
+    response = client.get("/manage/overdue.csv", buffered=False)
+    for _ in response.response:
+        pass
+    response.close()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # fmt() shows milliseconds: peak/1024 KiB is passed as if seconds*1000
+    return {CSV_FIRST: statistics.median(firsts), CSV_WHOLE: statistics.median(wholes), CSV_PEAK: peak / 1024 / 1000}
+
+
+def time_pages(backend: Backend, runs: int) -> dict:
+    """{(scope, label): median seconds} of the whole overview page, signed in."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": backend.url, "TESTING": True, "WTF_CSRF_ENABLED": False})
+    out = {}
+    for scope_name, username in PAGES:
+        client = app.test_client()
+        signed_in = client.post("/sign-in", data={"username": username, "password": demo.DEMO_PASSWORD})
+        assert signed_in.status_code == 302, signed_in.text[:500]
+        times = []
+        for n in range(runs + 1):  # the first warms
+            t0 = time.perf_counter()
+            response = client.get("/manage/")
+            elapsed = time.perf_counter() - t0
+            assert response.status_code == 200, response.text[:500]
+            if n:
+                times.append(elapsed)
+        out[(scope_name, OVERVIEW_PAGE)] = statistics.median(times)
+        out.update({(scope_name, label): value for label, value in time_csv(client, runs).items()})
+    with app.app_context():
         db.engine.dispose()
     return out
 

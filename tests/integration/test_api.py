@@ -174,3 +174,19 @@ def test_two_people_completing_the_same_task_at_once_exactly_one_wins(app):
     assert winner in loser["error"]
     instance = app.test_client().get(f"/api/v1/tasks/{task_id}", headers=auth(sw)).json
     assert instance["completed_by"] == winner
+
+
+def test_people_of_one_shape_each_get_their_own_units_tasks(client, app):
+    """Two social workers of different units share one task list statement
+    (authz.Shape): each sees their own unit's tasks, asked in either order."""
+    home, lac = token(app, "social-worker"), token(app, "social-worker-lac")
+    [referral] = [t["id"] for t in start(client, app, home)["tasks"] if t["state"] == "ready"]
+
+    def listed(t):
+        response = client.get("/api/v1/tasks", headers=auth(t))
+        assert response.status_code == 200
+        return {task["id"] for task in response.json["tasks"]}
+
+    assert referral not in listed(lac)
+    assert referral in listed(home)
+    assert referral not in listed(lac)

@@ -208,6 +208,12 @@ def test_dashboard_counts_and_twelve_week_chart(app, client):
         soup = page(response)
         row = soup.select_one("#by-process tbody tr").get_text(" ", strip=True)
         assert row == "Repair steps (test) 2 1 2"                  # open, overdue, stuck
+        unit_row = soup.select_one("#by-unit tbody tr")
+        assert unit_row.get_text(" ", strip=True) == "CIN Unit 1 2 1 2"
+        with app.app_context():
+            unit_id = db.session.scalar(select(Unit.id).filter_by(name="CIN Unit 1"))
+        assert [a["href"] for a in unit_row.select("a")] == [f"/manage/overdue?unit={unit_id}",
+                                                             f"/manage/stuck?unit={unit_id}"]
         assert soup.select_one("svg.caseflow-chart title") is not None
         trend = [r.get_text(" ", strip=True) for r in soup.select("#trend-repair_steps tbody tr")]
         assert trend[-3] == "Monday 2 November 2026 2 1 0 –"
