@@ -13,6 +13,8 @@ import json
 
 from sqlalchemy import select, text
 
+from . import sqlite_write_lock
+
 # pg_advisory_xact_lock key: "audit" in ASCII, unique to this lock in the app
 LOCK_KEY = 0x6175646974
 FIELDS = ("at", "actor_id", "actor_name", "action", "case_id", "instance_id", "task_id",
@@ -71,10 +73,9 @@ def append(connection, rows: list[dict], insert) -> tuple:
 def _sqlite_tail(connection):
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
-        if not raw.in_transaction:
-            # nothing written yet (a read, say): take the write lock before
-            # reading the last hash, or another writer could slip in between
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # nothing written yet (a read, say): take the write lock before
+        # reading the last hash, or another writer could slip in between
+        sqlite_write_lock.take(connection)
         # on the driver's cursor: one indexed row, on every action
         row = raw.execute(_LAST.text).fetchone()
         return row[0] if row else None

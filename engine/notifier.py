@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from processes import calendar, clock, notifications as rules, posts
 
-from . import authz, cover, mail
+from . import authz, cover, mail, sqlite_write_lock
 from .db import db
 from .models import (AgendaItem, Case, MailAttempt, MailMessage, Notification, NotificationPreference,
                      OutboxEvent, Task, User, WorkerMark)
@@ -332,8 +332,8 @@ def _take_write_lock() -> None:
     """SQLite: take the write lock before reading what to claim (pysqlite
     would begin at the first write, letting two workers read the same rows)."""
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.dialect.name == "sqlite":
+        sqlite_write_lock.take(connection)
 
 
 def _reference(case_id) -> str | None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import driver_statements
+from . import driver_statements, sqlite_write_lock
 from .db import db
 
 _KEY = "caseflow_writes"
@@ -53,6 +53,8 @@ def send(session=None) -> None:
     writes = session.info.pop(_KEY, None) or []
     connection = session.connection()
     postgresql = connection.dialect.name == "postgresql"
+    if connection.dialect.name == "sqlite":
+        sqlite_write_lock.take(connection)  # waited for finely, not by SQLite's 1-100 ms sleeps
     riding = [key for key in _RIDERS if key in session.info]
     if riding and session.new:
         # objects just added (a new instance) get their rows, and ids, first

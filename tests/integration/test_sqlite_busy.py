@@ -78,3 +78,42 @@ def test_a_page_start_meeting_the_write_lock_says_so_on_the_case_page(busy_app):
     assert answer.status_code == 302 and answer.location.endswith(f"/cases/{case_id}")
     assert runtime.BUSY_MESSAGE in client.get(answer.location).text
     assert _instances(busy_app) == before
+
+
+def test_a_completion_waits_for_a_write_lock_held_briefly(sqlite_template, tmp_path):
+    """The lock is waited for (engine/sqlite_write_lock.py), up to the timeout:
+    a writer holding it for a moment delays a completion, it does not fail it."""
+    import threading
+    import time
+    path = tmp_path / "caseflow.sqlite"
+    shutil.copy(sqlite_template, path)
+    cache.clear()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True, "SECRET_KEY": "test",
+                      "SQLITE_BUSY_TIMEOUT": 5, "DOCUMENTS_DIR": str(tmp_path / "documents")})
+    app.config["caseflow_test_db_path"] = path
+    client = app.test_client()
+    sw = token(app, "social-worker")
+    started = client.post("/api/v1/instances", headers=auth(sw), json={"process": "jarp_referral",
+                                                                         "case_id": _case_id(app)})
+    [task] = [t for t in started.json["tasks"] if t["state"] == "ready"]
+    from .test_api import REFERRAL
+    holding, released = threading.Event(), []
+
+    def hold_then_release():
+        with another_writer(app):
+            holding.set()
+            time.sleep(0.3)
+            released.append(time.monotonic())
+
+    holder = threading.Thread(target=hold_then_release)
+    holder.start()
+    holding.wait(5)
+    done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=auth(sw), json={"data": REFERRAL})
+    finished = time.monotonic()
+    holder.join()
+    assert done.status_code == 200, done.json
+    assert released and finished >= released[0]   # it waited for the other writer
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    cache.clear()
