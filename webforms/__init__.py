@@ -33,8 +33,8 @@ class DatabaseId(IntegerConverter):
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
-    from .json_input import StrictJSONProvider
-    app.json = StrictJSONProvider(app)
+    from .json_output import AppJSONProvider
+    app.json = AppJSONProvider(app)
     app.url_map.converters["int"] = DatabaseId
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
