@@ -17,7 +17,7 @@ _INSERT_OUTBOX = OutboxEvent.__table__.insert().inline()
 
 
 def _a_running_instance(app, client):
-    from .test_api import auth, start, token
+    from .test_api import start, token
     return start(client, app, token(app, "social-worker"))["id"]
 
 
