@@ -16,7 +16,7 @@ What SQLAlchemy gives its execution events is given here too
 it, and tests count statements), and a driver error is raised as
 SQLAlchemy wraps it (OperationalError, IntegrityError), so callers cannot
 tell the difference.  A statement the plan cannot take (an expanding IN,
-RETURNING, rows with different keys) returns None from `plan` and goes
+RETURNING, rows with different keys) has no plan and `run` sends it
 through Connection.execute as before."""
 from sqlalchemy.exc import DBAPIError
 
@@ -53,16 +53,12 @@ def plan(connection, statement, params) -> Plan | None:
     keys = tuple(rows[0])
     if len(rows) > 1 and any(row.keys() != rows[0].keys() for row in rows):
         return None
-    dialect = connection.dialect
-    key = (statement, dialect.name, keys)
-    try:
-        return _PLANS[key]
-    except KeyError:
-        pass
-    if len(_PLANS) >= _LIMIT:
-        _PLANS.clear()
-    made = _PLANS[key] = _compile(statement, dialect, keys)
-    return made
+    key = (statement, connection.dialect.name, keys)
+    if key not in _PLANS:
+        if len(_PLANS) >= _LIMIT:
+            _PLANS.clear()
+        _PLANS[key] = _compile(statement, connection.dialect, keys)
+    return _PLANS[key]
 
 
 def _compile(statement, dialect, keys) -> Plan | None:
@@ -96,9 +92,18 @@ def _compile(statement, dialect, keys) -> Plan | None:
     return Plan(compiled.string, compiled.positional, sources)
 
 
-def execute(connection, cursor, plan: Plan, params, *, driver_error):
-    """Run on `cursor` (the raw DBAPI connection's), as SQLAlchemy would:
-    its events told, a driver error wrapped."""
+def run(connection, cursor, statement, params, *, driver_error):
+    """Run `statement` on `cursor` (the raw DBAPI connection's) by its plan,
+    or through Connection.execute where it has none; the driver's cursor it
+    ran on (its rowcount, once the driver has it)."""
+    made = plan(connection, statement, params)
+    if made is None:
+        return connection.execute(statement, params).context.cursor
+    return _execute(connection, cursor, made, params, driver_error)
+
+
+def _execute(connection, cursor, plan: Plan, params, driver_error):
+    """As SQLAlchemy would run it: its events told, a driver error wrapped."""
     many = isinstance(params, list)
     values = [plan.values(row) for row in params] if many else plan.values(params)
     events = connection.dispatch.before_cursor_execute

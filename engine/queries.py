@@ -137,8 +137,11 @@ def instance_task_rows(instance_id: int):
 
 
 def open_task_rows_for(user: User, limit: int = 200):
-    return _shaped("rows", lambda person, covered, n: _open_for(_TASK_ROWS, person, n, covered),
-                   user, limit).all()
+    return _shaped("rows", _task_rows, user, limit).all()
+
+
+def _task_rows(person, covered, limit):
+    return _open_for(_TASK_ROWS, person, limit, covered)
 
 
 def instance_tasks(instance_id: int):

@@ -15,6 +15,7 @@ import time
 from sqlalchemy.exc import DBAPIError
 
 _FIRST_WAIT, _LONGEST_WAIT = 0.0002, 0.001
+_TIMEOUT_KEY = "caseflow_busy_timeout_ms"  # what the driver's `timeout` set, read once
 
 
 def take(connection) -> None:
@@ -22,7 +23,10 @@ def take(connection) -> None:
     raw = connection.connection.dbapi_connection
     if raw.in_transaction:
         return
-    timeout_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    info = connection.connection.info  # kept with the driver's connection, for its life
+    timeout_ms = info.get(_TIMEOUT_KEY)
+    if timeout_ms is None:
+        timeout_ms = info[_TIMEOUT_KEY] = raw.execute("PRAGMA busy_timeout").fetchone()[0]
     raw.execute("PRAGMA busy_timeout = 0")
     try:
         deadline = time.monotonic() + timeout_ms / 1000

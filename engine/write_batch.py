@@ -9,14 +9,17 @@ engine/outbox.py keep them on the session and `ride` here).  On PostgreSQL
 they all go in one psycopg 3 pipeline: one round trip instead of one per
 statement (the audit chain's tail is read and its hashes made by the
 database, caseflow_audit_append()).  On SQLite (in process: no round trip
-to save) each is one statement on the connection, without the ORM
-session's execution layer.
+to save) each is one statement on the driver's cursor, after the write lock
+is taken (engine/sqlite_write_lock.py).  Either way a statement runs by its
+plan, compiled once (engine/driver_statements.py).
 
 A write added with `stale=` guards against a concurrent writer: it must
 change exactly one row, or StaleDataError (the caller's unit_of_work turns
 it into a Conflict).  Writes are sent in the order added; a query that must
 see them (the tasks of a case being moved, say) calls `send` first.
 Whatever is still pending at commit is sent then."""
+import sqlite3
+
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -54,7 +57,7 @@ def send(session=None) -> None:
     connection = session.connection()
     postgresql = connection.dialect.name == "postgresql"
     if connection.dialect.name == "sqlite":
-        sqlite_write_lock.take(connection)  # waited for finely, not by SQLite's 1-100 ms sleeps
+        sqlite_write_lock.take(connection)  # waited for in fine steps, not SQLite's 1-100 ms sleeps
     riding = [key for key in _RIDERS if key in session.info]
     if riding and session.new:
         # objects just added (a new instance) get their rows, and ids, first
@@ -73,18 +76,11 @@ def _execute(connection, pending, postgresql: bool) -> None:
     if postgresql:
         _pipelined(connection, pending)
         return
-    import sqlite3
-    raw = connection.connection.dbapi_connection
-    cursor = raw.cursor()
+    cursor = connection.connection.dbapi_connection.cursor()
     for statement, params, stale in pending:
         # checked before the next: the loser of a race stops at its first write
-        plan = driver_statements.plan(connection, statement, params)
-        if plan is None:
-            rowcount = connection.execute(statement, params).rowcount
-        else:
-            rowcount = driver_statements.execute(connection, cursor, plan, params,
-                                                 driver_error=sqlite3.Error).rowcount
-        _check(stale, rowcount)
+        _check(stale, driver_statements.run(connection, cursor, statement, params,
+                                            driver_error=sqlite3.Error).rowcount)
 
 
 def _check(stale: str | None, rowcount: int) -> None:
@@ -103,12 +99,8 @@ def _pipelined(connection, pending) -> None:
     try:
         with raw.pipeline():
             for statement, params, _ in pending:
-                plan = driver_statements.plan(connection, statement, params)
-                if plan is None:
-                    cursors.append(connection.execute(statement, params).context.cursor)
-                else:
-                    cursors.append(driver_statements.execute(connection, raw.cursor(), plan, params,
-                                                             driver_error=psycopg.Error))
+                cursors.append(driver_statements.run(connection, raw.cursor(), statement, params,
+                                                     driver_error=psycopg.Error))
     except psycopg.Error as exc:  # raised at the sync: wrapped as SQLAlchemy wraps the others
         for (_, _, stale), cursor in zip(pending, cursors):
             if stale and cursor.pgresult is not None:

@@ -18,12 +18,14 @@ from .test_api import auth, token
 
 
 @pytest.fixture
-def busy_app(sqlite_template, tmp_path):
+def busy_app(request, sqlite_template, tmp_path):
+    """The app on SQLite, waiting 0.2 s for the write lock (or the seconds given as param)."""
     path = tmp_path / "caseflow.sqlite"
     shutil.copy(sqlite_template, path)
     cache.clear()
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True,
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test", "SQLITE_BUSY_TIMEOUT": 0.2,
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                      "SQLITE_BUSY_TIMEOUT": getattr(request, "param", 0.2),
                       "DOCUMENTS_DIR": str(tmp_path / "documents")})
     app.config["caseflow_test_db_path"] = path
     yield app
@@ -80,27 +82,22 @@ def test_a_page_start_meeting_the_write_lock_says_so_on_the_case_page(busy_app):
     assert _instances(busy_app) == before
 
 
-def test_a_completion_waits_for_a_write_lock_held_briefly(sqlite_template, tmp_path):
+@pytest.mark.parametrize("busy_app", [5], indirect=True)
+def test_a_completion_waits_for_a_write_lock_held_briefly(busy_app):
     """The lock is waited for (engine/sqlite_write_lock.py), up to the timeout:
     a writer holding it for a moment delays a completion, it does not fail it."""
     import threading
     import time
-    path = tmp_path / "caseflow.sqlite"
-    shutil.copy(sqlite_template, path)
-    cache.clear()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TESTING": True, "SECRET_KEY": "test",
-                      "SQLITE_BUSY_TIMEOUT": 5, "DOCUMENTS_DIR": str(tmp_path / "documents")})
-    app.config["caseflow_test_db_path"] = path
-    client = app.test_client()
-    sw = token(app, "social-worker")
-    started = client.post("/api/v1/instances", headers=auth(sw), json={"process": "jarp_referral",
-                                                                         "case_id": _case_id(app)})
-    [task] = [t for t in started.json["tasks"] if t["state"] == "ready"]
     from .test_api import REFERRAL
+    client = busy_app.test_client()
+    sw = token(busy_app, "social-worker")
+    started = client.post("/api/v1/instances", headers=auth(sw), json={"process": "jarp_referral",
+                                                                         "case_id": _case_id(busy_app)})
+    [task] = [t for t in started.json["tasks"] if t["state"] == "ready"]
     holding, released = threading.Event(), []
 
     def hold_then_release():
-        with another_writer(app):
+        with another_writer(busy_app):
             holding.set()
             time.sleep(0.3)
             released.append(time.monotonic())
@@ -113,7 +110,3 @@ def test_a_completion_waits_for_a_write_lock_held_briefly(sqlite_template, tmp_p
     holder.join()
     assert done.status_code == 200, done.json
     assert released and finished >= released[0]   # it waited for the other writer
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    cache.clear()
