@@ -18,6 +18,8 @@ SQLAlchemy wraps it (OperationalError, IntegrityError), so callers cannot
 tell the difference.  A statement the plan cannot take (an expanding IN,
 RETURNING, rows with different keys) has no plan and `run` sends it
 through Connection.execute as before."""
+from collections import namedtuple
+
 from sqlalchemy.exc import DBAPIError
 
 _PLANS: dict = {}
@@ -118,3 +120,59 @@ def _execute(connection, cursor, plan: Plan, params, driver_error):
     except driver_error as exc:
         raise DBAPIError.instance(plan.sql, values, exc, driver_error) from exc
     return cursor
+
+
+# ---------------------------------------------------------------- reads
+
+class ReadPlan:
+    """A Core SELECT's plan, and what its rows are made of: a named tuple per
+    row, each value through its type's result processor (SQLite's text
+    datetimes made datetimes, say), as SQLAlchemy's Row would hold them."""
+    __slots__ = ("plan", "row", "types", "processors")
+
+    def __init__(self, plan: Plan, names, types):
+        self.plan = plan
+        self.row = namedtuple("Row", names, rename=True)
+        self.types, self.processors = types, None
+
+    def made(self, dialect, description, raw_rows) -> list:
+        processors = self.processors
+        if processors is None:  # the driver's column types are known once it has run
+            processors = self.processors = [
+                type_.dialect_impl(dialect).result_processor(dialect, column[1])
+                for type_, column in zip(self.types, description)]
+        row = self.row._make
+        if not any(processors):
+            return [row(values) for values in raw_rows]
+        pairs = list(enumerate(processors))
+        return [row([values[i] if p is None else p(values[i]) for i, p in pairs]) for values in raw_rows]
+
+
+def rows(connection, statement, params: dict) -> list:
+    """The rows of a Core `statement` (a SELECT of columns) with `params`,
+    run by its plan on the driver's cursor: named tuples, read as a Row is
+    (row.name).  A statement the plan cannot take (an expanding IN) goes
+    through Connection.execute."""
+    key = (statement, connection.dialect.name, tuple(params))
+    made = _PLANS.get(key)
+    if made is None:
+        if len(_PLANS) >= _LIMIT:
+            _PLANS.clear()
+        made = _PLANS[key] = _read_plan(statement, connection.dialect, tuple(params))
+    if not made:
+        return connection.execute(statement, params).all()
+    dialect = connection.dialect
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        _execute(connection, cursor, made.plan, params, dialect.loaded_dbapi.Error)
+        return made.made(dialect, cursor.description, cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _read_plan(statement, dialect, keys) -> ReadPlan | bool:
+    plan = _compile(statement, dialect, keys)
+    if plan is None:
+        return False
+    columns = list(statement.selected_columns)
+    return ReadPlan(plan, list(statement.selected_columns.keys()), [c.type for c in columns])

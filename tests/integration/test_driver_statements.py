@@ -65,3 +65,39 @@ def test_a_driver_error_is_sqlalchemys_and_loses_the_whole_action(app, client):
                 write_batch.add(_INSERT_TASK, row)
                 write_batch.add(_INSERT_TASK, row)
         assert db.session.scalars(select(Task.id).where(Task.id.like("drv-%"))).all() == []
+
+
+def test_task_rows_read_on_the_driver_are_the_rows_sqlalchemy_reads(app, client):
+    """The API's task rows (engine.queries) come off the driver's cursor:
+    the same values, of the same types (datetimes, not SQLite's text), by
+    the same names, as Connection.execute gives."""
+    from engine import driver_statements, queries
+    instance_id = _a_running_instance(app, client)
+    due = datetime(2031, 5, 6, 7, 8, 9, 123456)
+    with app.app_context():
+        case_id = db.session.scalar(select(Task.case_id).where(Task.instance_id == instance_id).limit(1))
+        with unit_of_work():
+            write_batch.add(_INSERT_TASK, dict(id="drv-read", instance_id=instance_id, case_id=case_id,
+                                               process_key="jarp_referral", element_id="Task_x", name="Read me",
+                                               due_at=due))
+        statement, params = queries._INSTANCE_TASK_ROWS, {"instance_id": instance_id}
+        expected = db.session.connection().execute(statement, params).all()
+        got = driver_statements.rows(db.session.connection(), statement, params)
+        assert [r._asdict() for r in got] == [r._asdict() for r in expected]
+        assert len(got) >= 2
+        read = next(r for r in got if r.id == "drv-read")
+        assert (read.due_at, read.state, read.case_reference) == (due, "ready", "CIN-0001")
+        assert isinstance(read.created_at, datetime)
+
+
+def test_task_rows_include_what_the_session_holds_unflushed(app, client):
+    """As Session.execute autoflushes, so do the driver's reads: a task
+    added to the session and not yet written is in the instance's rows."""
+    from engine import queries
+    instance_id = _a_running_instance(app, client)
+    with app.app_context():
+        db.session.add(Task(id="drv-unflushed", instance_id=instance_id, process_key="jarp_referral",
+                            element_id="Task_x", name="Not yet flushed"))
+        names = [r.name for r in queries.instance_task_rows(instance_id)]
+        db.session.rollback()
+    assert "Not yet flushed" in names
