@@ -29,6 +29,7 @@ from .models import ONE_AT_A_TIME, AgendaItem, Case, Document, ProcessInstance, 
 from .script_budget import BudgetExceeded, one_action
 from .scripting import script_engine
 from .serialization import dump_state, load_state
+from .task_walk import CaseflowWorkflow
 from .timeutil import from_db, to_db, utcnow
 
 _ENGINE = script_engine()
@@ -208,7 +209,7 @@ def start_instance(process_key: str, case: Case | None, actor: User | None,
     if case is not None and case.closed_at is not None:
         raise EngineError(f"Case {case.reference} is closed: no process can start on it.")
     loaded = specs.loaded_by_id(definition.id)
-    workflow = BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=_ENGINE)
+    workflow = CaseflowWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=_ENGINE)
     initial = dict(data or {})
     if case is not None:
         initial["case"] = {"id": case.id, "reference": case.reference,

@@ -16,6 +16,8 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from .task_walk import CaseflowSubWorkflow, CaseflowWorkflow
+
 
 def _tree_dict(registry, workflow) -> dict:
     """WorkflowConverter.to_dict's dict of a workflow's own state and tasks,
@@ -107,6 +109,10 @@ def make_registry(workflow_converter=StateOnlyWorkflowConverter, subworkflow_con
     config[BpmnWorkflow] = workflow_converter
     config[BpmnSubWorkflow] = subworkflow_converter
     registry = BpmnWorkflowSerializer.configure(config)
+    # caseflow's workflow classes (engine/task_walk.py) are written under
+    # SpiffWorkflow's names, and a snapshot is restored as them
+    workflow_converter(CaseflowWorkflow, registry, typename=registry.typenames[BpmnWorkflow])
+    subworkflow_converter(CaseflowSubWorkflow, registry, typename=registry.typenames[BpmnSubWorkflow])
     # datetime is known to SpiffWorkflow; date is not.
     registry.register(date, lambda v: {"value": v.isoformat()},
                       lambda v: date.fromisoformat(v["value"]), typename="date")

@@ -1,0 +1,103 @@
+"""SpiffWorkflow's walk of a task tree, the same tasks in the same order, in
+linear time (issue 16).
+
+Every engine step asks the workflow for its tasks in some state (the READY
+ones to run, the WAITING ones to update after each completion, caseflow's
+READY tasks before and after an action), and each question walks the whole
+tree with BpmnTaskIterator.  That iterator keeps the tasks still to visit in
+a list it pops from the front and prepends each task's children to: every
+step copies the list, so one walk costs the square of the tree's size, and
+it was about 40% of the time an action spends in the engine.
+
+`TaskWalk` is BpmnTaskIterator with that list kept reversed (popped and
+pushed at its end), and its filter's common case (a state, manual or not)
+checked inline.  Everything else is BpmnTaskIterator's own logic, line for
+line: when it descends (into children and subprocesses), how it counts
+depth (its max_depth stops the walk where SpiffWorkflow's does), where it
+stops (end_at_spec).  A breadth-first walk, the one form it does not
+cover, is BpmnTaskIterator's.  tests/unit/test_task_walk.py checks it
+against BpmnTaskIterator on every question an engine run asks.
+
+caseflow's workflows (engine.serialization, runtime.start_instance) use it
+through `CaseflowWorkflow`; SpiffWorkflow's own classes are left as they are."""
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
+from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter, BpmnTaskIterator
+from SpiffWorkflow.util.task import TaskState
+
+_FINISHED = TaskState.FINISHED_MASK
+
+
+class TaskWalk(BpmnTaskIterator):
+
+    def __init__(self, task, end_at_spec=None, max_depth=1000, depth_first=True, skip_subprocesses=False,
+                 task_filter=None, **kwargs):
+        super().__init__(task, end_at_spec, max_depth, depth_first, skip_subprocesses, task_filter, **kwargs)
+        self.stack = [task]  # task_list reversed: the next task is the last
+        self.top = task.workflow.top_workflow
+        f = self.task_filter
+        # the filter in its common form: a state and perhaps manual or not, nothing else
+        self.plain = (type(f) is BpmnTaskFilter and f.updated_ts == 0 and f.spec_name is None
+                      and f.spec_class is None and f.catches_event is None and f.lane is None)
+
+    def __next__(self):
+        if not self.plain:
+            task = self._next()
+            while not self.task_filter.matches(task):
+                task = self._next()
+            return task
+        state, manual = self.task_filter.state, self.task_filter.manual
+        while True:
+            task = self._next()
+            if task._state & state and (manual is None or task.task_spec.manual == manual):
+                return task
+
+    def _next(self):
+        stack = self.stack
+        if not stack:
+            raise StopIteration()
+        task = stack.pop()
+        subprocess = self.top.subprocesses.get(task.id)
+        if (task._children or subprocess is not None) and \
+                (task._state >= self.min_state or subprocess is not None) and \
+                self.depth < self.max_depth and \
+                task.task_spec.name != self.end_at_spec:
+            stack.extend(reversed(task.children))
+            # not into a finished subprocess to look for unfinished tasks
+            if not (subprocess is None or self.skip_subprocesses
+                    or (task._state >= _FINISHED and self.task_filter.state <= _FINISHED)):
+                stack.append(subprocess.task_tree)  # visited before the children
+            self.depth += 1
+        elif stack:
+            # TaskIterator._handle_leaf_depth, with the next task at the stack's end
+            ancestor = stack[-1].parent
+            current = task.parent
+            while current is not None and current != ancestor:
+                current = current.parent
+                self.depth -= 1
+        return task
+
+
+def _iterator(workflow, first_task=None, **kwargs):
+    if kwargs.get("depth_first", True) is False:
+        return BpmnTaskIterator(first_task or workflow.task_tree, **kwargs)
+    return TaskWalk(first_task or workflow.task_tree, **kwargs)
+
+
+class CaseflowWorkflow(BpmnWorkflow):
+    """A BpmnWorkflow whose task questions walk the tree in linear time; its
+    subprocesses are CaseflowSubWorkflows."""
+
+    def get_tasks_iterator(self, first_task=None, **kwargs):
+        return _iterator(self, first_task, **kwargs)
+
+    def create_subprocess(self, my_task, spec_name):
+        subprocess = super().create_subprocess(my_task, spec_name)
+        subprocess.__class__ = CaseflowSubWorkflow  # made by SpiffWorkflow as a BpmnSubWorkflow
+        return subprocess
+
+
+class CaseflowSubWorkflow(BpmnSubWorkflow):
+
+    def get_tasks_iterator(self, first_task=None, **kwargs):
+        return _iterator(self, first_task, **kwargs)
