@@ -4,7 +4,6 @@ pass` each answer within 5 s, sign-in keeps answering within 2 s meanwhile,
 and the fixed diagram deploys and runs afterwards (SQLite and PostgreSQL)."""
 import http.client
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from engine.transaction import unit_of_work
 
 from ..integration.test_script_budget import looping_first
 
-from .server_steps import start_like_make_run
+from .server_steps import server_env, start_like_make_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,25 +48,14 @@ def test_ten_looping_starts_at_once_leave_the_server_answering(app, database_url
         with unit_of_work():
             specs.deploy(jarp_like("while True: pass"), "resource_panel_review.bpmn", forms={})
         case_id = db.session.scalar(select(Case.id).filter_by(reference="CIN-0001"))
-    env = {**os.environ, "DATABASE_URL": database_url, "CASEFLOW_SECRET_KEY": "server-test-secret",
-           "CASEFLOW_DOCUMENTS_DIR": str(tmp_path / "documents"), "FLASK_APP": "webforms:create_app()",
-           # half the default budget: at 1 s, ten starts on 8 threads queue a
-           # sign-in behind two waves of budgets, past 2 s now and then (CI, PostgreSQL)
-           "CASEFLOW_SCRIPT_TIME_LIMIT": "0.5"}
+    env = server_env(database_url, tmp_path, FLASK_APP="webforms:create_app()",
+                     # half the default budget: at 1 s, ten starts on 8 threads queue a
+                     # sign-in behind two waves of budgets, past 2 s now and then (CI, PostgreSQL)
+                     CASEFLOW_SCRIPT_TIME_LIMIT="0.5")
     token = subprocess.run([sys.executable, "-m", "flask", "issue-token", "social-worker"], cwd=ROOT,
                            env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     server, port = start_like_make_run(env)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _request(port, "GET", "/sign-in", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.2)
-
         starts, sign_ins, storm = [], [], threading.Event()
 
         def start():
