@@ -55,11 +55,17 @@ def plan(connection, statement, params) -> Plan | None:
     keys = tuple(rows[0])
     if len(rows) > 1 and any(row.keys() != rows[0].keys() for row in rows):
         return None
-    key = (statement, connection.dialect.name, keys)
+    return _kept(_compile, statement, connection.dialect, keys)
+
+
+def _kept(make, statement, dialect, keys):
+    """`make(statement, dialect, keys)`, made once (a write's plan and a
+    read's are kept apart by their maker)."""
+    key = (make, statement, dialect.name, keys)
     if key not in _PLANS:
         if len(_PLANS) >= _LIMIT:
             _PLANS.clear()
-        _PLANS[key] = _compile(statement, connection.dialect, keys)
+        _PLANS[key] = make(statement, dialect, keys)
     return _PLANS[key]
 
 
@@ -153,15 +159,10 @@ def rows(connection, statement, params: dict) -> list:
     run by its plan on the driver's cursor: named tuples, read as a Row is
     (row.name).  A statement the plan cannot take (an expanding IN) goes
     through Connection.execute."""
-    key = (statement, connection.dialect.name, tuple(params))
-    made = _PLANS.get(key)
-    if made is None:
-        if len(_PLANS) >= _LIMIT:
-            _PLANS.clear()
-        made = _PLANS[key] = _read_plan(statement, connection.dialect, tuple(params))
-    if not made:
-        return connection.execute(statement, params).all()
     dialect = connection.dialect
+    made = _kept(_read_plan, statement, dialect, tuple(params))
+    if made is None:
+        return connection.execute(statement, params).all()
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         _execute(connection, cursor, made.plan, params, dialect.loaded_dbapi.Error)
@@ -170,9 +171,9 @@ def rows(connection, statement, params: dict) -> list:
         cursor.close()
 
 
-def _read_plan(statement, dialect, keys) -> ReadPlan | bool:
+def _read_plan(statement, dialect, keys) -> ReadPlan | None:
     plan = _compile(statement, dialect, keys)
     if plan is None:
-        return False
-    columns = list(statement.selected_columns)
-    return ReadPlan(plan, list(statement.selected_columns.keys()), [c.type for c in columns])
+        return None
+    columns = statement.selected_columns
+    return ReadPlan(plan, list(columns.keys()), [c.type for c in columns])

@@ -331,9 +331,7 @@ def failing(manager: User) -> list[tuple[MailMessage, User]]:
 def _take_write_lock() -> None:
     """SQLite: take the write lock before reading what to claim (pysqlite
     would begin at the first write, letting two workers read the same rows)."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        sqlite_write_lock.take(connection)
+    sqlite_write_lock.take(db.session.connection())
 
 
 def _reference(case_id) -> str | None:

@@ -19,7 +19,10 @@ _TIMEOUT_KEY = "caseflow_busy_timeout_ms"  # what the driver's `timeout` set, re
 
 
 def take(connection) -> None:
-    """Begin `connection`'s transaction holding the write lock, unless it has begun."""
+    """Begin `connection`'s transaction holding the write lock, unless it has
+    begun; on any database but SQLite, nothing (its rows lock as they are written)."""
+    if connection.dialect.name != "sqlite":
+        return
     raw = connection.connection.dbapi_connection
     if raw.in_transaction:
         return

@@ -14,8 +14,8 @@ pushed at its end), and its filter's common case (a state, manual or not)
 checked inline.  Everything else is BpmnTaskIterator's own logic, line for
 line: when it descends (into children and subprocesses), how it counts
 depth (its max_depth stops the walk where SpiffWorkflow's does), where it
-stops (end_at_spec).  A breadth-first walk, the one form it does not
-cover, is BpmnTaskIterator's.  tests/unit/test_task_walk.py checks it
+stops (end_at_spec).  A breadth-first walk is BpmnTaskIterator's own,
+unchanged (the inline filter aside).  tests/unit/test_task_walk.py checks it
 against BpmnTaskIterator on every question an engine run asks.
 
 caseflow's workflows (engine.serialization, runtime.start_instance) use it
@@ -53,6 +53,8 @@ class TaskWalk(BpmnTaskIterator):
                 return task
 
     def _next(self):
+        if not self.depth_first:
+            return super()._next()  # breadth first: BpmnTaskIterator's own list
         stack = self.stack
         if not stack:
             raise StopIteration()
@@ -79,8 +81,6 @@ class TaskWalk(BpmnTaskIterator):
 
 
 def _iterator(workflow, first_task=None, **kwargs):
-    if kwargs.get("depth_first", True) is False:
-        return BpmnTaskIterator(first_task or workflow.task_tree, **kwargs)
     return TaskWalk(first_task or workflow.task_tree, **kwargs)
 
 

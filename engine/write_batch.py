@@ -56,8 +56,7 @@ def send(session=None) -> None:
     writes = session.info.pop(_KEY, None) or []
     connection = session.connection()
     postgresql = connection.dialect.name == "postgresql"
-    if connection.dialect.name == "sqlite":
-        sqlite_write_lock.take(connection)  # waited for in fine steps, not SQLite's 1-100 ms sleeps
+    sqlite_write_lock.take(connection)  # SQLite: waited for in fine steps, not its 1-100 ms sleeps
     riding = [key for key in _RIDERS if key in session.info]
     if riding and session.new:
         # objects just added (a new instance) get their rows, and ids, first

@@ -105,6 +105,10 @@ def test_a_long_loop_walks_the_same_with_a_depth_limit_and_a_stopping_task(compa
     workflow = workflow_of("loop_review")
     assert run(workflow, 60, {**ANSWERS, "again": "yes"}) == 60
     assert limited_walks_agree(workflow) == 7 * 4 * 4
+    # breadth first: BpmnTaskIterator's own walk, through TaskWalk
+    for state in (TaskState.ANY_MASK, TaskState.COMPLETED):
+        assert [t.id for t in TaskWalk(workflow.task_tree, depth_first=False, state=state)] == \
+            [t.id for t in BpmnTaskIterator(workflow.task_tree, depth_first=False, state=state)]
     # from a task inside the tree, as the gateways and joins ask
     middle = list(workflow.tasks.values())[len(workflow.tasks) // 2]
     assert [t.id for t in TaskWalk(middle, state=TaskState.ANY_MASK)] == \
