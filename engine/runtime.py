@@ -191,8 +191,10 @@ def _record_error(instance: ProcessInstance, exc: SpiffWorkflowException | None,
 
 def _plain_error(exc: Exception) -> str:
     spec = getattr(exc, "task_spec", None)
-    where = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None)
     stopped = exc.__context__
+    if isinstance(stopped, BudgetExceeded) and stopped.element is not None:
+        spec = stopped.element  # a shared budget ran out: what used it up
+    where = getattr(spec, "bpmn_name", None) or getattr(spec, "bpmn_id", None)
     if isinstance(stopped, BudgetExceeded):
         what = "script" if getattr(spec, "script", None) else "expression"
         return (f"The {what} in «{where}» {stopped}. Fix the diagram, deploy it, "

@@ -10,7 +10,10 @@ wrapped so that they loop through the same checks.  Every so often (and
 before any big allocation) the process's resident memory is compared with
 what it was when the budget began.  One user action shares one budget
 (`one_action`, round engine/runtime.py's engine run), so a script looped
-back on itself through a gateway is stopped too.
+back on itself through a gateway is stopped too.  When that shared budget
+runs out, the element named is the one that spent most of it (`charged_to`,
+round each script and expression the engine runs), not whichever short
+expression happened to be next when the clock passed the deadline.
 
 Known limit: the memory reading is the whole process's resident memory, and
 a gunicorn worker runs 4 threads.  Another thread's big allocation (an
@@ -51,6 +54,7 @@ if not 0 < sys.get_int_max_str_digits() <= 4300:
 
 class BudgetExceeded(Exception):
     """A script ran past its time or memory budget and was stopped."""
+    element = None  # the task spec that used up a shared budget, when not the one stopped
 
 
 _statm = (None, None)  # (pid, fd): kept open, as opening it costs more than reading it
@@ -69,7 +73,8 @@ def _rss() -> int:
 
 
 class _Budget:
-    __slots__ = ("deadline", "limit", "memory", "base", "next_memory", "stopped")
+    __slots__ = ("deadline", "limit", "memory", "base", "next_memory", "stopped", "blamed",
+                 "spent", "element", "element_began")
 
     def __init__(self, seconds: float, memory_bytes: int):
         self.limit = seconds
@@ -81,12 +86,22 @@ class _Budget:
         self.base = _rss() if memory_bytes < 1 << 62 else 0
         self.next_memory = now + _MEMORY_EVERY
         self.stopped = None
+        self.blamed = None   # the element a stop names, when not the one running
+        self.spent = {}      # element -> seconds it has run in this budget
+        self.element = None  # the element running now, and since when
+        self.element_began = now
 
     def stop(self, why: str):
         self.stopped = self.stopped or why
-        raise BudgetExceeded(self.stopped)
+        stopped = BudgetExceeded(self.stopped)
+        stopped.element = self.blamed
+        raise stopped
 
     def time_out(self):
+        if self.blamed is None and self.spent:
+            spent = dict(self.spent)
+            spent[self.element] = spent.get(self.element, 0) + time.monotonic() - self.element_began
+            self.blamed = max(spent, key=spent.get)
         s = "second" if self.limit == 1 else "seconds"
         self.stop(f"ran for more than {self.limit:g} {s} and was stopped")
 
@@ -120,7 +135,7 @@ class running:
             _local.budget = None
         if budget.stopped and exc[0] is None and self.raise_stopped:
             # the script caught BudgetExceeded and carried on: it is still stopped
-            raise BudgetExceeded(budget.stopped)
+            budget.stop(budget.stopped)
         return False
 
 
@@ -129,6 +144,27 @@ class one_action(running):
     engine run in engine/runtime.py). A stop was raised inside a script,
     through SpiffWorkflow, so it is not raised again on the way out."""
     raise_stopped = False
+
+
+class charged_to(running):
+    """The script or expression of `element` (a task spec) runs inside: its
+    time is kept apart, so a stop of a shared budget names what used it up."""
+
+    def __init__(self, element):
+        self.charged = element
+
+    def __enter__(self):
+        budget = super().__enter__()
+        self.before = budget.element, budget.element_began
+        budget.element, budget.element_began = self.charged, time.monotonic()
+        return budget
+
+    def __exit__(self, *exc):
+        budget = _local.budget
+        now = time.monotonic()
+        budget.spent[self.charged] = budget.spent.get(self.charged, 0) + now - budget.element_began
+        budget.element, budget.element_began = self.before[0], now
+        return super().__exit__(*exc)
 
 
 def _current() -> _Budget:

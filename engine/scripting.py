@@ -132,5 +132,19 @@ class RestrictedEnvironment(TaskDataEnvironment):
         return True
 
 
+class BudgetedScriptEngine(PythonScriptEngine):
+    """Each script and expression is charged to its element's time
+    (engine/script_budget.py's charged_to): SpiffWorkflow's environment is
+    not told which element it runs for."""
+
+    def evaluate(self, task, expression, external_context=None):
+        with budget.charged_to(task.task_spec):
+            return super().evaluate(task, expression, external_context)
+
+    def execute(self, task, script, external_context=None):
+        with budget.charged_to(task.task_spec):
+            return super().execute(task, script, external_context)
+
+
 def script_engine() -> PythonScriptEngine:
-    return PythonScriptEngine(environment=RestrictedEnvironment())
+    return BudgetedScriptEngine(environment=RestrictedEnvironment())

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from engine.scripting import RestrictedEnvironment, compile_error
-from engine.script_budget import BudgetExceeded, MEMORY_MB, TIME_LIMIT
+from engine.script_budget import BudgetExceeded, MEMORY_MB, TIME_LIMIT, charged_to, one_action, tick
 
 ENV = RestrictedEnvironment()
 
@@ -212,3 +212,26 @@ def test_ordinary_scripts_with_the_wrapped_builtins_give_the_same_answers():
         "m": ("X", "1 2", "1", ["a", "b"], ["a", "b"]),
         "n": (("b", "a"), ["a", "b"], 4.0, [1, 2], {"a": 1, "b": 2}),
         "o": ([], {}, 10 ** 20 // 3, 2 ** 70 % 1000, "ff", [3, 1, 2])}
+
+
+def test_a_shared_budget_run_out_names_the_element_that_used_it_up():
+    # the deadline passes while the first element runs but is only seen at
+    # the next one's first check: the stop still names the first
+    with one_action():
+        with charged_to("the long script"):
+            time.sleep(TIME_LIMIT * 1.05)  # no check runs inside a sleep
+        with pytest.raises(BudgetExceeded) as stopped:
+            with charged_to("the short expression"):
+                tick()
+    assert (str(stopped.value), stopped.value.element) == (
+        "ran for more than 1 second and was stopped", "the long script")
+
+
+def test_an_element_stopped_on_its_own_is_the_one_named():
+    with one_action():
+        with charged_to("a quick script"):
+            ENV.execute("x = 1", {})
+        with pytest.raises(BudgetExceeded) as stopped:
+            with charged_to("the endless script"):
+                ENV.execute("while True: pass", {})
+    assert stopped.value.element == "the endless script"
