@@ -80,7 +80,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from engine import cache, runtime, specs  # noqa: E402
-from processes import clock  # noqa: E402
+from processes import clock, jarp  # noqa: E402
 from engine.db import db  # noqa: E402
 from engine.models import Case, ProcessInstance, Task, User  # noqa: E402
 from engine.scripting import HELPERS, script_engine  # noqa: E402
@@ -207,19 +207,26 @@ def answers(element_id: str) -> dict:
 
 
 # JARP decides at its Tuesday meeting (issue 12 item 8): in this process the
-# decision step runs on a clock moved on past the meeting, as the real path
-# runs days later.  Only processes.clock moves (the rules' clock), by setting
-# its `now` (and engine.scripting's copy); the timings' perf_counter does not.
-AT_THE_MEETING = {"Task_record_decision": timedelta(days=8)}
+# decision step runs on a clock moved on to an hour after the meeting a
+# referral made now goes to (3 to 11 days on, by its Friday 14:00 cut-off),
+# as the real path runs days later.  Only processes.clock moves (the rules'
+# clock), by setting its `now` (and engine.scripting's copy); the timings'
+# perf_counter does not.
+AT_THE_MEETING = {"Task_record_decision"}
+
+
+def _past_the_meeting(now) -> timedelta:
+    meeting = jarp.JARP_MEETINGS.starts_at(jarp.meeting_for(now))
+    return meeting - now + timedelta(hours=1)
 
 
 @contextmanager
 def clock_moved_for(element_id: str):
-    shift = AT_THE_MEETING.get(element_id)
-    if not shift:
+    if element_id not in AT_THE_MEETING:
         yield
         return
     real = clock.now
+    shift = _past_the_meeting(real())
     moved = lambda: real() + shift  # noqa: E731
     # the rules module, and the sandbox's copy of it the diagrams' expressions call
     clock.now = HELPERS["clock"].now = moved
