@@ -35,12 +35,24 @@ class TaskWalk(BpmnTaskIterator):
         super().__init__(task, end_at_spec, max_depth, depth_first, skip_subprocesses, task_filter, **kwargs)
         self.stack = [task]  # task_list reversed: the next task is the last
         self.top = task.workflow.top_workflow
+        # The depth counted can never pass the number of tasks walked: with
+        # fewer tasks than max_depth (every walk but a long loop's before
+        # compaction) the limit cannot stop the walk, so depth is not
+        # counted (the climb to a leaf's ancestor was a third of the walk).
+        self.unlimited = depth_first and _task_count(self.top) < max_depth
         f = self.task_filter
         # the filter in its common form: a state and perhaps manual or not, nothing else
         self.plain = (type(f) is BpmnTaskFilter and f.updated_ts == 0 and f.spec_name is None
                       and f.spec_class is None and f.catches_event is None and f.lane is None)
+        self.walk = self._unlimited() if self.unlimited else None
+
+    def __iter__(self):
+        # list(workflow.get_tasks_iterator()) runs the generator itself
+        return self.walk or self
 
     def __next__(self):
+        if self.unlimited:
+            return next(self.walk)
         if not self.plain:
             task = self._next()
             while not self.task_filter.matches(task):
@@ -78,6 +90,33 @@ class TaskWalk(BpmnTaskIterator):
                 current = current.parent
                 self.depth -= 1
         return task
+
+
+    def _unlimited(self):
+        """The walk when no depth limit can bind (see __init__), as one
+        generator: _next's steps inline, the filter's too when plain."""
+        stack, top, f = self.stack, self.top, self.task_filter
+        min_state, end_at, skip = self.min_state, self.end_at_spec, self.skip_subprocesses
+        finished_only = f.state <= _FINISHED
+        plain, state, manual = self.plain, f.state, f.manual
+        while stack:
+            task = stack.pop()
+            subprocesses = top.subprocesses
+            subprocess = subprocesses.get(task.id) if subprocesses else None
+            if (task._children or subprocess is not None) and \
+                    (task._state >= min_state or subprocess is not None) and \
+                    task.task_spec.name != end_at:
+                get = task.workflow.tasks.get
+                stack.extend([get(child) for child in reversed(task._children)])
+                if not (subprocess is None or skip or (task._state >= _FINISHED and finished_only)):
+                    stack.append(subprocess.task_tree)
+            if (task._state & state and (manual is None or task.task_spec.manual == manual)) if plain \
+                    else f.matches(task):
+                yield task
+
+
+def _task_count(top) -> int:
+    return len(top.tasks) + sum(len(s.tasks) for s in top.subprocesses.values())
 
 
 def _iterator(workflow, first_task=None, **kwargs):
