@@ -23,7 +23,7 @@ through `CaseflowWorkflow`; SpiffWorkflow's own classes are left as they are."""
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter, BpmnTaskIterator
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 _FINISHED = TaskState.FINISHED_MASK
 
@@ -35,6 +35,7 @@ class TaskWalk(BpmnTaskIterator):
         super().__init__(task, end_at_spec, max_depth, depth_first, skip_subprocesses, task_filter, **kwargs)
         self.stack = [task]  # task_list reversed: the next task is the last
         self.top = task.workflow.top_workflow
+        self.subprocesses = self.top.subprocesses
         # The depth counted can never pass the number of tasks walked: with
         # fewer tasks than max_depth (every walk but a long loop's before
         # compaction) the limit cannot stop the walk, so depth is not
@@ -95,13 +96,13 @@ class TaskWalk(BpmnTaskIterator):
     def _unlimited(self):
         """The walk when no depth limit can bind (see __init__), as one
         generator: _next's steps inline, the filter's too when plain."""
-        stack, top, f = self.stack, self.top, self.task_filter
+        stack, f = self.stack, self.task_filter
         min_state, end_at, skip = self.min_state, self.end_at_spec, self.skip_subprocesses
         finished_only = f.state <= _FINISHED
         plain, state, manual = self.plain, f.state, f.manual
         while stack:
             task = stack.pop()
-            subprocesses = top.subprocesses
+            subprocesses = self.subprocesses
             subprocess = subprocesses.get(task.id) if subprocesses else None
             if (task._children or subprocess is not None) and \
                     (task._state >= min_state or subprocess is not None) and \
@@ -113,6 +114,25 @@ class TaskWalk(BpmnTaskIterator):
             if (task._state & state and (manual is None or task.task_spec.manual == manual)) if plain \
                     else f.matches(task):
                 yield task
+
+
+class _OwnTreeWalk(TaskWalk):
+    """SpiffWorkflow's plain TaskIterator (one workflow's own tree, not into
+    its subprocesses), walked as TaskWalk walks; made only for a tree with
+    fewer tasks than the depth limit, which then cannot bind."""
+
+    def __init__(self, task, **kwargs):
+        super().__init__(task, **kwargs)
+        self.subprocesses = {}
+        self.unlimited, self.walk = True, self._unlimited()
+
+
+def _waiting(workflow):
+    """The WAITING tasks Workflow.update_waiting_tasks updates after every
+    completion (with TaskIterator, whose walk is quadratic in the tree)."""
+    if len(workflow.tasks) < 1000:  # TaskIterator's depth limit cannot bind
+        return _OwnTreeWalk(workflow.task_tree, state=TaskState.WAITING)
+    return TaskIterator(workflow.task_tree, state=TaskState.WAITING)
 
 
 def _task_count(top) -> int:
@@ -130,6 +150,10 @@ class CaseflowWorkflow(BpmnWorkflow):
     def get_tasks_iterator(self, first_task=None, **kwargs):
         return _iterator(self, first_task, **kwargs)
 
+    def update_waiting_tasks(self):
+        for task in _waiting(self):
+            task.task_spec._update(task)
+
     def create_subprocess(self, my_task, spec_name):
         subprocess = super().create_subprocess(my_task, spec_name)
         subprocess.__class__ = CaseflowSubWorkflow  # made by SpiffWorkflow as a BpmnSubWorkflow
@@ -140,3 +164,7 @@ class CaseflowSubWorkflow(BpmnSubWorkflow):
 
     def get_tasks_iterator(self, first_task=None, **kwargs):
         return _iterator(self, first_task, **kwargs)
+
+    def update_waiting_tasks(self):
+        for task in _waiting(self):
+            task.task_spec._update(task)

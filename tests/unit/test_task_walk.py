@@ -1,7 +1,8 @@
 """engine/task_walk.py answers every question about a workflow's tasks with
 the tasks SpiffWorkflow's BpmnTaskIterator gives, in its order: on every
 call an engine run makes, through subprocesses, timers and a long loop,
-and with a depth limit and a stopping task."""
+and with a depth limit and a stopping task; and the WAITING tasks SpiffWorkflow
+updates after each completion are its TaskIterator's."""
 import time
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from engine import task_walk
 from engine.scripting import script_engine
@@ -36,7 +37,17 @@ def compared(monkeypatch):
         calls.append(kwargs)
         return iter(stock)
 
+    waited = task_walk._waiting
+
+    def waiting_both(workflow):
+        ours = list(waited(workflow))
+        stock = list(TaskIterator(workflow.task_tree, state=TaskState.WAITING))
+        assert [t.id for t in ours] == [t.id for t in stock], "update_waiting_tasks"
+        calls.append({"waiting": len(stock)})
+        return iter(stock)
+
     monkeypatch.setattr(task_walk, "_iterator", both)
+    monkeypatch.setattr(task_walk, "_waiting", waiting_both)
     return calls
 
 
@@ -91,6 +102,9 @@ def test_every_walk_of_a_run_is_spiffworkflows(compared, process):
     assert all(type(s) is CaseflowSubWorkflow for s in again.subprocesses.values())
     run(again, 10)
     assert len(compared) > 10, compared
+    # the walk after each completion, for the tasks waiting (a timer, say)
+    waits = [call["waiting"] for call in compared if "waiting" in call]
+    assert waits and (any(waits) or process not in ("timer_then_task", "boundary_timer_agenda")), waits
     assert limited_walks_agree(again) == 7 * 4 * 4
 
 
