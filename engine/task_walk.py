@@ -18,6 +18,11 @@ stops (end_at_spec).  A breadth-first walk is BpmnTaskIterator's own,
 unchanged (the inline filter aside).  tests/unit/test_task_walk.py checks it
 against BpmnTaskIterator on every question an engine run asks.
 
+A tree with fewer tasks than the depth limit (all but an uncompacted long
+loop's) cannot reach it, so it is walked by one generator that counts no
+depth.  The walk for the WAITING tasks after each completion (SpiffWorkflow's
+plain TaskIterator: one workflow's own tree) is TaskWalk's too.
+
 caseflow's workflows (engine.serialization, runtime.start_instance) use it
 through `CaseflowWorkflow`; SpiffWorkflow's own classes are left as they are."""
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -91,7 +96,6 @@ class TaskWalk(BpmnTaskIterator):
                 current = current.parent
                 self.depth -= 1
         return task
-
 
     def _unlimited(self):
         """The walk when no depth limit can bind (see __init__), as one
