@@ -24,6 +24,8 @@ completion.  Between actions, finding the next ready task is not timed.
   E  B on PostgreSQL (tests/pg.py's throwaway cluster, fsync on: each
      commit waits for its WAL to reach the disk, as in production), when
      /usr/lib/postgresql/*/bin/initdb exists.
+  G  A with caseflow's workflow classes (engine/task_walk.py): its engine in
+     memory, nothing persisted; B less G is what persisting adds.
   F  a reference floor: A plus caseflow's state-only dump_state, one UPDATE
      and a commit per action (plain sqlite3): what any snapshot store pays.
   D  HTTP: the real app under gunicorn, POST /api/v1/tasks/<id>/complete (the
@@ -33,7 +35,7 @@ completion.  Between actions, finding the next ready task is not timed.
   L  a loop (issue 16): one instance's looping task completed 200 times, caseflow and
      bare SpiffWorkflow, `loop 200/1` (tests/bench/loop_bench.py; --no-loop skips it).
 
-A, B, C, E and F run interleaved, one process run of each in turn, so load
+A, G, B, C, E and F run interleaved, one process run of each in turn, so load
 from elsewhere on the machine falls on all of them alike; D runs after them.
 gc stays enabled.  `--profile` then profiles B's timed actions with cProfile.
 
@@ -85,6 +87,7 @@ from engine.db import db  # noqa: E402
 from engine.models import Case, ProcessInstance, Task, User  # noqa: E402
 from engine.scripting import HELPERS, script_engine  # noqa: E402
 from engine.serialization import dump_state  # noqa: E402
+from engine.task_walk import CaseflowWorkflow  # noqa: E402
 from engine.transaction import unit_of_work  # noqa: E402
 from webforms import create_app, demo  # noqa: E402
 from engine.accounts import issue_token, token_user  # noqa: E402
@@ -252,6 +255,7 @@ DEMO_ACTOR = {"id": 1, "name": "Demo Social Worker", "post": "Social Worker"}
 class InMemory:
     """A: bare SpiffWorkflow; the spec is parsed once, outside the timings."""
     label = "A  bare SpiffWorkflow, in memory"
+    workflow_class = BpmnWorkflow
 
     def __init__(self, spec, subprocess_specs):
         self.spec, self.subprocess_specs = spec, subprocess_specs
@@ -261,7 +265,7 @@ class InMemory:
     def run_once(self) -> list[tuple[str, float]]:
         data = initial_data(DEMO_CASE, DEMO_ACTOR)
         t0 = time.perf_counter()
-        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.engine)
+        workflow = self.workflow_class(self.spec, self.subprocess_specs, script_engine=self.engine)
         workflow.task_tree.data.update(data)
         run_engine(workflow)
         timings = [("start", time.perf_counter() - t0)]
@@ -443,6 +447,13 @@ class Naive:
 
     def close(self):
         self.conn.close()
+
+
+class CaseflowInMemory(InMemory):
+    """G: A with caseflow's workflow classes (engine/task_walk.py), nothing
+    persisted: B less G is what keeping the instance in the database costs."""
+    label = "G  caseflow's workflow classes, in memory"
+    workflow_class = CaseflowWorkflow
 
 
 class Floor(InMemory):
@@ -697,10 +708,11 @@ def main(argv=None) -> int:
         cache.clear()
         spec, subprocess_specs = parse_spec()
         a = InMemory(spec, subprocess_specs)
+        g = CaseflowInMemory(spec, subprocess_specs)
         b = Persisted("B  caseflow engine, SQLite (WAL)", f"sqlite:///{tmp / 'engine.sqlite'}")
         c = Naive(tmp / "naive.sqlite", spec, subprocess_specs)
         f = Floor(tmp / "floor.sqlite", spec, subprocess_specs)
-        scenarios = [a, b, c, f]
+        scenarios = [a, g, b, c, f]
         if args.no_pg:
             pg_note = "E skipped (--no-pg)"
         elif not postgres_available():
@@ -744,7 +756,7 @@ def main(argv=None) -> int:
               f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
               f"{load_after[0]:.2f} after")
         print()
-        rows = [a, b, c] + [s for s in closing if s.label.startswith("E")] + [f]
+        rows = [a, g, b, c] + [s for s in closing if s.label.startswith("E")] + [f]
         print_engine_table([s.samples for s in rows], a.samples)
         print(f"\nC's saved JSON at the end of a run: {c.size / 1024:.0f} KiB (spec included).  "
               "F is a reference, not a design: it keeps no task, timer or audit rows.")
@@ -761,6 +773,9 @@ def main(argv=None) -> int:
         e_task = median(e.samples.completions) / per_task if e is not None else None
         print(f"B/A = {b_task:.2f}" + (f"   E/A = {e_task:.2f}" if e_task is not None else "")
               + "   (per task completion, medians)")
+        g_task = median(g.samples.completions)
+        print(f"G/A = {g_task / per_task:.2f}   B - G = {(median(b.samples.completions) - g_task) * 1000:.2f} ms"
+              "   (per task completion: caseflow's engine in memory, and what persisting adds to it)")
 
         http_median = None
         if http_results is not None:
