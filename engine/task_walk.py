@@ -34,23 +34,28 @@ _FINISHED = TaskState.FINISHED_MASK
 
 
 class TaskWalk(BpmnTaskIterator):
+    own_tree = False  # _OwnTreeWalk: TaskIterator's walk, not into subprocesses
 
     def __init__(self, task, end_at_spec=None, max_depth=1000, depth_first=True, skip_subprocesses=False,
                  task_filter=None, **kwargs):
         super().__init__(task, end_at_spec, max_depth, depth_first, skip_subprocesses, task_filter, **kwargs)
         self.stack = [task]  # task_list reversed: the next task is the last
         self.top = task.workflow.top_workflow
-        self.subprocesses = self.top.subprocesses
-        # The depth counted can never pass the number of tasks walked: with
-        # fewer tasks than max_depth (every walk but a long loop's before
-        # compaction) the limit cannot stop the walk, so depth is not
-        # counted (the climb to a leaf's ancestor was a third of the walk).
-        self.unlimited = depth_first and _task_count(self.top) < max_depth
         f = self.task_filter
         # the filter in its common form: a state and perhaps manual or not, nothing else
         self.plain = (type(f) is BpmnTaskFilter and f.updated_ts == 0 and f.spec_name is None
                       and f.spec_class is None and f.catches_event is None and f.lane is None)
-        self.walk = self._unlimited() if self.unlimited else None
+        # The depth counted can never pass the number of tasks walked: with
+        # fewer tasks than max_depth (every walk but a long loop's before
+        # compaction) the limit cannot stop the walk, so depth is not
+        # counted (the climb to a leaf's ancestor was a third of the walk).
+        count = len(task.workflow.tasks) if self.own_tree else _task_count(self.top)
+        self.unlimited = depth_first and count < max_depth
+        # the generator holds the walk's values, not the walk: a walk left
+        # is freed at once, not by the cycle collector (whose full passes
+        # pause a server's every request)
+        self.walk = _unlimited(self.stack, {} if self.own_tree else self.top.subprocesses, f, self.min_state,
+                               end_at_spec, skip_subprocesses, self.plain) if self.unlimited else None
 
     def __iter__(self):
         # list(workflow.get_tasks_iterator()) runs the generator itself
@@ -97,38 +102,33 @@ class TaskWalk(BpmnTaskIterator):
                 self.depth -= 1
         return task
 
-    def _unlimited(self):
-        """The walk when no depth limit can bind (see __init__), as one
-        generator: _next's steps inline, the filter's too when plain."""
-        stack, f = self.stack, self.task_filter
-        min_state, end_at, skip = self.min_state, self.end_at_spec, self.skip_subprocesses
-        finished_only = f.state <= _FINISHED
-        plain, state, manual = self.plain, f.state, f.manual
-        while stack:
-            task = stack.pop()
-            subprocesses = self.subprocesses
-            subprocess = subprocesses.get(task.id) if subprocesses else None
-            if (task._children or subprocess is not None) and \
-                    (task._state >= min_state or subprocess is not None) and \
-                    task.task_spec.name != end_at:
-                get = task.workflow.tasks.get
-                stack.extend([get(child) for child in reversed(task._children)])
-                if not (subprocess is None or skip or (task._state >= _FINISHED and finished_only)):
-                    stack.append(subprocess.task_tree)
-            if (task._state & state and (manual is None or task.task_spec.manual == manual)) if plain \
-                    else f.matches(task):
-                yield task
+
+def _unlimited(stack, subprocesses, f, min_state, end_at, skip, plain):
+    """TaskWalk's walk when no depth limit can bind, as one generator:
+    _next's steps inline, the filter's too when plain."""
+    finished_only = f.state <= _FINISHED
+    state, manual = f.state, f.manual
+    while stack:
+        task = stack.pop()
+        subprocess = subprocesses.get(task.id) if subprocesses else None
+        if (task._children or subprocess is not None) and \
+                (task._state >= min_state or subprocess is not None) and \
+                task.task_spec.name != end_at:
+            get = task.workflow.tasks.get
+            stack.extend([get(child) for child in reversed(task._children)])
+            if not (subprocess is None or skip or (task._state >= _FINISHED and finished_only)):
+                stack.append(subprocess.task_tree)
+        if (task._state & state and (manual is None or task.task_spec.manual == manual)) if plain \
+                else f.matches(task):
+            yield task
 
 
 class _OwnTreeWalk(TaskWalk):
     """SpiffWorkflow's plain TaskIterator (one workflow's own tree, not into
     its subprocesses), walked as TaskWalk walks; made only for a tree with
-    fewer tasks than the depth limit, which then cannot bind."""
-
-    def __init__(self, task, **kwargs):
-        super().__init__(task, **kwargs)
-        self.subprocesses = {}
-        self.unlimited, self.walk = True, self._unlimited()
+    fewer tasks than the depth limit (TaskWalk's own limited walk goes into
+    subprocesses)."""
+    own_tree = True
 
 
 def _waiting(workflow):
