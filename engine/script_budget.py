@@ -155,7 +155,7 @@ class charged_to(running):
 
     def __enter__(self):
         budget = super().__enter__()
-        self.before = budget.element, budget.element_began
+        self.before = budget.element  # an element running another's script (rare): its time goes on after
         budget.element, budget.element_began = self.charged, time.monotonic()
         return budget
 
@@ -163,7 +163,7 @@ class charged_to(running):
         budget = _local.budget
         now = time.monotonic()
         budget.spent[self.charged] = budget.spent.get(self.charged, 0) + now - budget.element_began
-        budget.element, budget.element_began = self.before[0], now
+        budget.element, budget.element_began = self.before, now
         return super().__exit__(*exc)
 
 

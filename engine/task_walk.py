@@ -28,7 +28,7 @@ through `CaseflowWorkflow`; SpiffWorkflow's own classes are left as they are."""
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter, BpmnTaskIterator
-from SpiffWorkflow.util.task import TaskIterator, TaskState
+from SpiffWorkflow.util.task import TaskState
 
 _FINISHED = TaskState.FINISHED_MASK
 
@@ -49,13 +49,14 @@ class TaskWalk(BpmnTaskIterator):
         # fewer tasks than max_depth (every walk but a long loop's before
         # compaction) the limit cannot stop the walk, so depth is not
         # counted (the climb to a leaf's ancestor was a third of the walk).
+        self.subprocesses = {} if self.own_tree else self.top.subprocesses
         count = len(task.workflow.tasks) if self.own_tree else _task_count(self.top)
         self.unlimited = depth_first and count < max_depth
         # the generator holds the walk's values, not the walk: a walk left
         # is freed at once, not by the cycle collector (whose full passes
         # pause a server's every request)
-        self.walk = _unlimited(self.stack, {} if self.own_tree else self.top.subprocesses, f, self.min_state,
-                               end_at_spec, skip_subprocesses, self.plain) if self.unlimited else None
+        self.walk = _unlimited(self.stack, self.subprocesses, f, self.min_state, end_at_spec,
+                               skip_subprocesses, self.plain) if self.unlimited else None
 
     def __iter__(self):
         # list(workflow.get_tasks_iterator()) runs the generator itself
@@ -82,7 +83,7 @@ class TaskWalk(BpmnTaskIterator):
         if not stack:
             raise StopIteration()
         task = stack.pop()
-        subprocess = self.top.subprocesses.get(task.id)
+        subprocess = self.subprocesses.get(task.id)
         if (task._children or subprocess is not None) and \
                 (task._state >= self.min_state or subprocess is not None) and \
                 self.depth < self.max_depth and \
@@ -123,20 +124,17 @@ def _unlimited(stack, subprocesses, f, min_state, end_at, skip, plain):
             yield task
 
 
-class _OwnTreeWalk(TaskWalk):
-    """SpiffWorkflow's plain TaskIterator (one workflow's own tree, not into
-    its subprocesses), walked as TaskWalk walks; made only for a tree with
-    fewer tasks than the depth limit (TaskWalk's own limited walk goes into
-    subprocesses)."""
+class OwnTreeWalk(TaskWalk):
+    """SpiffWorkflow's plain TaskIterator, walked as TaskWalk walks: one
+    workflow's own tree, not into its subprocesses (with none to go into,
+    BpmnTaskIterator's steps are TaskIterator's)."""
     own_tree = True
 
 
 def _waiting(workflow):
     """The WAITING tasks Workflow.update_waiting_tasks updates after every
     completion (with TaskIterator, whose walk is quadratic in the tree)."""
-    if len(workflow.tasks) < 1000:  # TaskIterator's depth limit cannot bind
-        return _OwnTreeWalk(workflow.task_tree, state=TaskState.WAITING)
-    return TaskIterator(workflow.task_tree, state=TaskState.WAITING)
+    return OwnTreeWalk(workflow.task_tree, state=TaskState.WAITING)
 
 
 def _task_count(top) -> int:
@@ -147,9 +145,8 @@ def _iterator(workflow, first_task=None, **kwargs):
     return TaskWalk(first_task or workflow.task_tree, **kwargs)
 
 
-class CaseflowWorkflow(BpmnWorkflow):
-    """A BpmnWorkflow whose task questions walk the tree in linear time; its
-    subprocesses are CaseflowSubWorkflows."""
+class _Walks:
+    """What caseflow's workflow and sub-workflow classes walk with."""
 
     def get_tasks_iterator(self, first_task=None, **kwargs):
         return _iterator(self, first_task, **kwargs)
@@ -157,6 +154,11 @@ class CaseflowWorkflow(BpmnWorkflow):
     def update_waiting_tasks(self):
         for task in _waiting(self):
             task.task_spec._update(task)
+
+
+class CaseflowWorkflow(_Walks, BpmnWorkflow):
+    """A BpmnWorkflow whose task questions walk the tree in linear time; its
+    subprocesses are CaseflowSubWorkflows."""
 
     def create_subprocess(self, my_task, spec_name):
         subprocess = super().create_subprocess(my_task, spec_name)
@@ -164,11 +166,5 @@ class CaseflowWorkflow(BpmnWorkflow):
         return subprocess
 
 
-class CaseflowSubWorkflow(BpmnSubWorkflow):
-
-    def get_tasks_iterator(self, first_task=None, **kwargs):
-        return _iterator(self, first_task, **kwargs)
-
-    def update_waiting_tasks(self):
-        for task in _waiting(self):
-            task.task_spec._update(task)
+class CaseflowSubWorkflow(_Walks, BpmnSubWorkflow):
+    pass
