@@ -21,11 +21,12 @@ from processes import calendar, clock, posts
 from processes.problems import field_of as problem_field
 
 from . import audit, authz, cache, documents, forms, hooks, outbox, permissions, record, scripting, specs
-from . import write_batch
+from . import driver_statements, write_batch
 from . import compaction
 from .current_data import current_task
 from .db import db
 from .models import ONE_AT_A_TIME, AgendaItem, Case, Document, ProcessInstance, Task, Timer, Unit, User
+from .row_objects import Shape
 from .script_budget import BudgetExceeded, one_action
 from .scripting import script_engine
 from .serialization import dump_state, load_state
@@ -39,8 +40,11 @@ _RULE_FUNCTIONS_NAMESPACE = "rules"
 # statement per call costs several times what SQLite takes to run it.
 _TASKS, _TIMERS, _AGENDA, _INSTANCES = (Task.__table__, Timer.__table__, AgendaItem.__table__,
                                         ProcessInstance.__table__)
-# the instance (locked), the task and the case, in one statement
-_LOCK_TASK = (select(ProcessInstance, Task, Case).join(Task, Task.instance_id == ProcessInstance.id)
+# the instance (locked), the task and the case, in one statement on the
+# driver; the snapshot is read only when the workflow is not in the cache
+_INSTANCE_ROW, _TASK_ROW, _CASE_ROW = (Shape(ProcessInstance, leave_out={"state"}), Shape(Task), Shape(Case))
+_LOCK_TASK = (select(*_INSTANCE_ROW.columns, *_TASK_ROW.columns, *_CASE_ROW.columns)
+              .select_from(ProcessInstance).join(Task, Task.instance_id == ProcessInstance.id)
               .outerjoin(Case, Case.id == ProcessInstance.case_id).where(Task.id == bindparam("task_id"))
               .with_for_update(of=ProcessInstance))
 _MARK_COMPLETED = (_TASKS.update().where(_TASKS.c.id == bindparam("task_id"), _TASKS.c.state == "ready")
@@ -256,13 +260,14 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     # Lock the instance row first, so two people finishing the same task queue
     # up (PostgreSQL); the row version check catches the rest (SQLite).
     # One statement: the instance (locked), the task and the case.
-    row = db.session.execute(_LOCK_TASK, {"task_id": task_id}).first()
-    instance, task = (row[0], row[1]) if row else (None, None)
-    if row:
+    instance = task = None
+    for row in driver_statements.rows(db.session.connection(), _LOCK_TASK, {"task_id": task_id}):
+        session, at = db.session, len(_INSTANCE_ROW.columns)
+        instance, task = _INSTANCE_ROW.made(session, row), _TASK_ROW.made(session, row, at)
         # the session holds its objects weakly: tied to the task returned, the
         # instance and case read here are not read again (the API's answer)
         set_committed_value(task, "instance", instance)
-        set_committed_value(instance, "case", row[2])
+        set_committed_value(instance, "case", _CASE_ROW.made(session, row, at + len(_TASK_ROW.columns)))
     if task is None or not permissions.can(actor, "task.read", task):
         raise NotFound("There is no such task, or it is not yours to see.")
     if task.state != "ready":

@@ -55,8 +55,17 @@ class TaskWalk(BpmnTaskIterator):
         # the generator holds the walk's values, not the walk: a walk left
         # is freed at once, not by the cycle collector (whose full passes
         # pause a server's every request)
-        self.walk = _unlimited(self.stack, self.subprocesses, f, self.min_state, end_at_spec,
-                               skip_subprocesses, self.plain) if self.unlimited else None
+        self.walk = None
+        if self.unlimited:
+            only = _only_in_state(task.workflow if self.own_tree else self.top, self.subprocesses,
+                                  f.state, f.manual) if self.plain else _MANY
+            if only is _MANY:
+                self.walk = _unlimited(self.stack, self.subprocesses, f, self.min_state, end_at_spec,
+                                       skip_subprocesses, self.plain)
+            else:  # none, or one the walk would come to or not: what it would find, without walking
+                self.walk = iter(() if only is None or not _reaches(
+                    task, only, self.subprocesses, self.min_state, end_at_spec, skip_subprocesses,
+                    f.state <= _FINISHED) else (only,))
 
     def __iter__(self):
         # list(workflow.get_tasks_iterator()) runs the generator itself
@@ -122,6 +131,48 @@ def _unlimited(stack, subprocesses, f, min_state, end_at, skip, plain):
         if (task._state & state and (manual is None or task.task_spec.manual == manual)) if plain \
                 else f.matches(task):
             yield task
+
+
+_MANY = object()
+
+
+def _only_in_state(workflow, subprocesses, state, manual):
+    """The one task of the workflow (or of the subprocesses the walk may go
+    into) in `state` (and manual or not, if asked); None if there is none,
+    _MANY if more.  A look through the task dictionaries (no tree, no ids
+    hashed) costs a fraction of a walk, and most walks find one task (the
+    READY ones) or none (the WAITING ones after a completion)."""
+    found = None
+    for tasks in (workflow.tasks, *(s.tasks for s in subprocesses.values())):
+        for task in tasks.values():
+            if task._state & state and (manual is None or task.task_spec.manual == manual):
+                if found is not None:
+                    return _MANY
+                found = task
+    return found
+
+
+def _reaches(start, task, subprocesses, min_state, end_at, skip, finished_only) -> bool:
+    """Whether the walk from `start` comes to `task`: _unlimited's reasons to
+    go down from a task to its children, or into its subprocess, checked on
+    the way up from `task`."""
+    while task is not start:
+        workflow = task.workflow
+        if task._parent is None:  # a subprocess's first task: the walk enters from the task running it
+            parent_id = getattr(workflow, "parent_task_id", None)
+            if parent_id is None or subprocesses.get(parent_id) is not workflow:
+                return False
+            parent = workflow.top_workflow.get_task_from_id(parent_id)
+            if parent is None or parent.task_spec.name == end_at or skip \
+                    or (parent._state >= _FINISHED and finished_only):
+                return False
+        else:
+            parent = workflow.tasks.get(task._parent)
+            if parent is None or task.id not in parent._children or parent.task_spec.name == end_at \
+                    or not (parent._state >= min_state or subprocesses.get(parent.id) is not None):
+                return False
+        task = parent
+    return True
 
 
 class OwnTreeWalk(TaskWalk):

@@ -17,17 +17,18 @@ import time
 from datetime import datetime
 
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from .db import db
 from .models import ApiToken, User
+from .row_objects import Shape
 
 TTL_SECONDS = 2.0
 _MAX = 4096
 
 _entries: dict[str, tuple[float, datetime, datetime | None, dict]] = {}
 _lock = threading.Lock()
-_USER_COLUMNS = [c.key for c in inspect(User).column_attrs]
+_USER = Shape(User)
 
 
 def get(digest: str, now: datetime, last_seen_every) -> User | None:
@@ -45,7 +46,7 @@ def get(digest: str, now: datetime, last_seen_every) -> User | None:
 
 
 def put(digest: str, token: ApiToken, user: User) -> None:
-    values = {key: getattr(user, key) for key in _USER_COLUMNS}
+    values = {key: getattr(user, key) for key in _USER.keys}
     with _lock:
         if len(_entries) >= _MAX:
             _entries.clear()  # a bound on memory; the next requests look up again
@@ -60,14 +61,7 @@ def clear() -> None:
 def _attached(values: dict) -> User:
     """A User of the session at the values read, without a query: the
     session may already hold that person (then that object is the one)."""
-    session = db.session
-    held = session.identity_map.get(session.identity_key(User, values["id"]))
-    if held is not None:
-        return held
-    user = User(**values)
-    make_transient_to_detached(user)
-    session.add(user)
-    return user
+    return _USER.attached(db.session, values)
 
 
 # A commit of this process that touched tokens or people (a revoke, a new

@@ -132,3 +132,31 @@ def test_a_long_loop_walks_the_same_with_a_depth_limit_and_a_stopping_task(compa
     middle = list(workflow.tasks.values())[len(workflow.tasks) // 2]
     assert [t.id for t in TaskWalk(middle, state=TaskState.ANY_MASK)] == \
         [t.id for t in BpmnTaskIterator(middle, state=TaskState.ANY_MASK)]
+
+
+def test_a_walk_with_one_task_or_none_in_its_state_finds_what_the_walk_would():
+    """A state only one task is in (or none) is answered without walking:
+    from every task, into subprocesses or not, stopping at a task spec or
+    not, the answer is BpmnTaskIterator's, that task when the walk comes
+    to it and nothing when it does not."""
+    workflow = workflow_of("subprocess_visit")
+    run(workflow, 1)
+    assert workflow.subprocesses
+    tasks = [*workflow.tasks.values(), *(t for s in workflow.subprocesses.values() for t in s.tasks.values())]
+    names = sorted({t.task_spec.name for t in tasks})
+    one_found = one_not_reached = 0
+    for start in tasks:
+        for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.FUTURE,
+                      TaskState.COMPLETED, TaskState.PREDICTED_MASK):
+            in_state = [t for t in tasks if t.state & state]
+            for manual in (None, True, False):
+                for skip in (False, True):
+                    for end_at in (None, *names[::4]):
+                        kwargs = dict(state=state, manual=manual, skip_subprocesses=skip, end_at_spec=end_at)
+                        ours = [t.id for t in TaskWalk(start, **kwargs)]
+                        assert ours == [t.id for t in BpmnTaskIterator(start, **kwargs)], (start, kwargs)
+                        if len(in_state) == 1 and manual is None:
+                            one_found += len(ours)
+                            one_not_reached += not ours
+    # both answers given without a walk were checked
+    assert one_found and one_not_reached, (one_found, one_not_reached)
