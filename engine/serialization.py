@@ -32,23 +32,32 @@ def _tree_dict(registry, workflow) -> dict:
         "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
         "success": workflow.success,
         "completed": workflow.completed,
-        "tasks": _task_dicts(registry, workflow.tasks),
+        "tasks": _task_dicts(registry, workflow.tasks, workflow.__dict__.setdefault("_caseflow_id_texts", {})),
         "root": str(workflow.task_tree.id),
     }
 
 
-def _task_dicts(registry, tasks: dict) -> dict:
+def _task_dicts(registry, tasks: dict, texts: dict) -> dict:
     """What SpiffWorkflow's TaskConverter.to_dict makes of each task (its
     data as the delta from its parent's), typename added as the registry
-    adds it."""
-    names = {task_id: str(task_id) for task_id in tasks}
+    adds it.  Tasks are found by their id's integer (a UUID's hash is a
+    Python call, made several times a task) and `texts` keeps each id's
+    text from one snapshot to the next (the workflow's, while cached)."""
     typename = registry.typenames[Task]
+    by_number = {task_id.int: task for task_id, task in tasks.items()}
+    if len(texts) > 2 * len(by_number) + 64:  # tasks gone (a loop's passes compacted): start again
+        texts.clear()
+    for number, task in by_number.items():
+        if number not in texts:
+            texts[number] = str(task.id)
     out = {}
-    for task_id, task in tasks.items():
+    for number, task in by_number.items():
+        name = texts[number]
         if type(task) is not Task:  # a task class of its own: the registry's converter
-            out[names[task_id]] = registry.convert(task)
+            out[name] = registry.convert(task)
             continue
-        parent = tasks.get(task._parent)
+        parent_id = task._parent
+        parent = by_number.get(parent_id.int) if parent_id is not None else None
         if parent is None:
             data, delta = task.data, {}
         else:
@@ -56,10 +65,10 @@ def _task_dicts(registry, tasks: dict) -> dict:
             delta = {"updates": {k: v for k, v in own.items() if k not in above or v != above[k]},
                      "deletions": [k for k in above if k not in own]}
         internal = task.internal_data
-        out[names[task_id]] = {
-            "id": names[task_id],
-            "parent": (names.get(task._parent) or str(task._parent)) if parent is not None else None,
-            "children": [names.get(child) or str(child) for child in task._children],
+        out[name] = {
+            "id": name,
+            "parent": texts[parent_id.int] if parent is not None else None,
+            "children": [texts.get(child.int) or str(child) for child in task._children],
             "last_state_change": task.last_state_change,
             "state": task.state,
             "task_spec": task.task_spec.name,

@@ -6,6 +6,7 @@ that new instances start on, while running instances keep theirs.
 """
 import hashlib
 import json
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ class LoadedSpec:
 
 _SPEC_CACHE: dict[tuple[str, str], LoadedSpec] = {}
 _BY_ID: dict[tuple[str, int], LoadedSpec] = {}
+_URL_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # an engine's URL, as text
 _VALIDATOR = None
 
 
@@ -185,7 +187,11 @@ def loaded(definition: ProcessDefinition) -> LoadedSpec:
 def loaded_by_id(definition_id: int) -> LoadedSpec:
     """As `loaded`, without reading the definition row when it is known:
     the hot path (every task completion) reads no spec from the database."""
-    key = (str(db.engine.url), definition_id)
+    engine = db.engine
+    url = _URL_TEXTS.get(engine)
+    if url is None:  # made once an engine: the URL's text costs more than the rest of this
+        url = _URL_TEXTS[engine] = str(engine.url)
+    key = (url, definition_id)
     cached = _BY_ID.get(key)
     if cached is None:
         cached = _BY_ID[key] = loaded(db.session.get(ProcessDefinition, definition_id))

@@ -31,12 +31,14 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskFilter, BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 
 _FINISHED = TaskState.FINISHED_MASK
+_MAX_DEPTH = 1000  # TaskIterator's default max_depth
+_PLAIN_QUESTION = frozenset({"state", "manual"})  # asked with TaskWalk's defaults for the rest
 
 
 class TaskWalk(BpmnTaskIterator):
     own_tree = False  # _OwnTreeWalk: TaskIterator's walk, not into subprocesses
 
-    def __init__(self, task, end_at_spec=None, max_depth=1000, depth_first=True, skip_subprocesses=False,
+    def __init__(self, task, end_at_spec=None, max_depth=_MAX_DEPTH, depth_first=True, skip_subprocesses=False,
                  task_filter=None, **kwargs):
         super().__init__(task, end_at_spec, max_depth, depth_first, skip_subprocesses, task_filter, **kwargs)
         self.stack = [task]  # task_list reversed: the next task is the last
@@ -57,15 +59,11 @@ class TaskWalk(BpmnTaskIterator):
         # pause a server's every request)
         self.walk = None
         if self.unlimited:
-            only = _only_in_state(task.workflow if self.own_tree else self.top, self.subprocesses,
-                                  f.state, f.manual) if self.plain else _MANY
-            if only is _MANY:
-                self.walk = _unlimited(self.stack, self.subprocesses, f, self.min_state, end_at_spec,
-                                       skip_subprocesses, self.plain)
-            else:  # none, or one the walk would come to or not: what it would find, without walking
-                self.walk = iter(() if only is None or not _reaches(
-                    task, only, self.subprocesses, self.min_state, end_at_spec, skip_subprocesses,
-                    f.state <= _FINISHED) else (only,))
+            self.walk = (self.plain and _answered(task, task.workflow if self.own_tree else self.top,
+                                                  self.subprocesses, f.state, f.manual, self.min_state,
+                                                  end_at_spec, skip_subprocesses)) \
+                or _unlimited(self.stack, self.subprocesses, f, self.min_state, end_at_spec,
+                              skip_subprocesses, self.plain)
 
     def __iter__(self):
         # list(workflow.get_tasks_iterator()) runs the generator itself
@@ -136,6 +134,25 @@ def _unlimited(stack, subprocesses, f, min_state, end_at, skip, plain):
 _MANY = object()
 
 
+def _answered(start, workflow, subprocesses, state, manual, min_state, end_at, skip):
+    """What the walk from `start` finds, when no more than one task is in its
+    state: that task if the walk comes to it, else nothing; None when more
+    are (only the walk knows their order)."""
+    only = _only_in_state(workflow, subprocesses, state, manual)
+    if only is _MANY:
+        return None
+    if only is None or not _reaches(start, only, subprocesses, min_state, end_at, skip, state <= _FINISHED):
+        return iter(())
+    return iter((only,))
+
+
+def _min_state(state) -> int:
+    """TaskIterator's: the least state a task must be in for the walk to go below it."""
+    if state & TaskState.PREDICTED_MASK:
+        return TaskState.MAYBE
+    return TaskState.FUTURE if state & TaskState.DEFINITE_MASK else TaskState.COMPLETED
+
+
 def _only_in_state(workflow, subprocesses, state, manual):
     """The one task of the workflow (or of the subprocesses the walk may go
     into) in `state` (and manual or not, if asked); None if there is none,
@@ -185,6 +202,10 @@ class OwnTreeWalk(TaskWalk):
 def _waiting(workflow):
     """The WAITING tasks Workflow.update_waiting_tasks updates after every
     completion (with TaskIterator, whose walk is quadratic in the tree)."""
+    if len(workflow.tasks) < _MAX_DEPTH:  # the common case, answered before a walk is made
+        found = _answered(workflow.task_tree, workflow, {}, TaskState.WAITING, None, TaskState.FUTURE, None, False)
+        if found is not None:
+            return found
     return OwnTreeWalk(workflow.task_tree, state=TaskState.WAITING)
 
 
@@ -193,7 +214,17 @@ def _task_count(top) -> int:
 
 
 def _iterator(workflow, first_task=None, **kwargs):
-    return TaskWalk(first_task or workflow.task_tree, **kwargs)
+    start = first_task or workflow.task_tree
+    if kwargs.keys() <= _PLAIN_QUESTION:  # the common question, answered before a walk is made
+        top = workflow.top_workflow
+        if _task_count(top) < _MAX_DEPTH:
+            state = kwargs.get("state", TaskState.ANY_MASK)
+            found = _answered(start, top, top.subprocesses, state, kwargs.get("manual"), _min_state(state),
+                              None, False)
+            if found is not None:
+                return found
+    return TaskWalk(start, **kwargs)
+
 
 
 class _Walks:

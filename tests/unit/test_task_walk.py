@@ -134,20 +134,17 @@ def test_a_long_loop_walks_the_same_with_a_depth_limit_and_a_stopping_task(compa
         [t.id for t in BpmnTaskIterator(middle, state=TaskState.ANY_MASK)]
 
 
-def test_a_walk_with_one_task_or_none_in_its_state_finds_what_the_walk_would():
-    """A state only one task is in (or none) is answered without walking:
-    from every task, into subprocesses or not, stopping at a task spec or
-    not, the answer is BpmnTaskIterator's, that task when the walk comes
-    to it and nothing when it does not."""
-    workflow = workflow_of("subprocess_visit")
-    run(workflow, 1)
-    assert workflow.subprocesses
+def one_or_none_agree(workflow) -> tuple[int, int]:
+    """Every walk from every task, into subprocesses or not, stopping at a
+    task spec or not: TaskWalk's answer (and the workflow's, asked as the
+    engine asks) is BpmnTaskIterator's.  Counts the walks whose state one
+    task was in: found, and not come to."""
     tasks = [*workflow.tasks.values(), *(t for s in workflow.subprocesses.values() for t in s.tasks.values())]
     names = sorted({t.task_spec.name for t in tasks})
-    one_found = one_not_reached = 0
+    found = not_reached = 0
     for start in tasks:
         for state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.FUTURE,
-                      TaskState.COMPLETED, TaskState.PREDICTED_MASK):
+                      TaskState.COMPLETED, TaskState.LIKELY, TaskState.PREDICTED_MASK):
             in_state = [t for t in tasks if t.state & state]
             for manual in (None, True, False):
                 for skip in (False, True):
@@ -155,8 +152,25 @@ def test_a_walk_with_one_task_or_none_in_its_state_finds_what_the_walk_would():
                         kwargs = dict(state=state, manual=manual, skip_subprocesses=skip, end_at_spec=end_at)
                         ours = [t.id for t in TaskWalk(start, **kwargs)]
                         assert ours == [t.id for t in BpmnTaskIterator(start, **kwargs)], (start, kwargs)
+                        if not skip and end_at is None:  # as the engine asks its workflows
+                            asked = start.workflow.get_tasks(first_task=start, state=state, manual=manual)
+                            assert [t.id for t in asked] == ours, (start, kwargs)
                         if len(in_state) == 1 and manual is None:
-                            one_found += len(ours)
-                            one_not_reached += not ours
+                            found += len(ours)
+                            not_reached += not ours
+    return found, not_reached
+
+
+def test_a_walk_with_one_task_or_none_in_its_state_finds_what_the_walk_would():
+    """A state only one task is in (or none) is answered without walking
+    the tree: that task when the walk comes to it, nothing when it does not,
+    at every step of runs through a subprocess, a timer and a loop."""
+    found = not_reached = 0
+    for process in ("subprocess_visit", "boundary_timer_agenda", "loop_review"):
+        workflow = workflow_of(process)
+        for _ in range(4):
+            counts = one_or_none_agree(workflow)
+            found, not_reached = found + counts[0], not_reached + counts[1]
+            run(workflow, 1, {**ANSWERS, "again": "yes"})
     # both answers given without a walk were checked
-    assert one_found and one_not_reached, (one_found, one_not_reached)
+    assert found and not_reached, (found, not_reached)
