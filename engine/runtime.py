@@ -43,6 +43,7 @@ _TASKS, _TIMERS, _AGENDA, _INSTANCES = (Task.__table__, Timer.__table__, AgendaI
 # the instance (locked), the task and the case, in one statement on the
 # driver; the snapshot is read only when the workflow is not in the cache
 _INSTANCE_ROW, _TASK_ROW, _CASE_ROW = (Shape(ProcessInstance, leave_out={"state"}), Shape(Task), Shape(Case))
+_SNAPSHOT = select(ProcessInstance.state).where(ProcessInstance.id == bindparam("id"))
 _LOCK_TASK = (select(*_INSTANCE_ROW.columns, *_TASK_ROW.columns, *_CASE_ROW.columns)
               .select_from(ProcessInstance).join(Task, Task.instance_id == ProcessInstance.id)
               .outerjoin(Case, Case.id == ProcessInstance.case_id).where(Task.id == bindparam("task_id"))
@@ -114,8 +115,18 @@ def load_workflow(instance: ProcessInstance) -> BpmnWorkflow:
     workflow = cache.take(instance.id, instance.row_version)
     if workflow is None:
         loaded = specs.loaded_by_id(instance.definition_id)
-        workflow = load_state(instance.state, loaded.spec, loaded.subprocess_specs, _ENGINE)
+        workflow = load_state(_snapshot(instance), loaded.spec, loaded.subprocess_specs, _ENGINE)
     return workflow
+
+
+def _snapshot(instance: ProcessInstance) -> bytes:
+    """The instance's snapshot: the locking read leaves it out (the cached
+    workflow is what an action runs, nearly always), so it is read here, on
+    the driver, when the workflow is not in the cache."""
+    if "state" not in instance.__dict__:
+        (row,) = driver_statements.rows(db.session.connection(), _SNAPSHOT, {"id": instance.id})
+        set_committed_value(instance, "state", row.state)
+    return instance.state
 
 
 @dataclass
