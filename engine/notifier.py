@@ -43,8 +43,29 @@ def run_jobs(transport=None) -> dict:
 
 # ---------------------------------------------------------------- telling
 
+# SQLite has one write lock, held by the worker from its read of the events
+# to its commit: a batch of 200 (about 0.7 ms an event) kept every request
+# that wrote waiting up to 140 ms behind it.  There the events are told in
+# chunks, a transaction each, so a request waits for one chunk at most.  (On
+# PostgreSQL the worker locks only the events it claims: one transaction.)
+SQLITE_CHUNK = 10
+
+
 def fan_out(by_mail: bool, limit: int = BATCH) -> int:
-    """Outbox events (oldest first) into notifications: one transaction a batch."""
+    """Outbox events (oldest first) into notifications, up to `limit`: one
+    transaction a batch (a chunk of SQLITE_CHUNK on SQLite); how many."""
+    chunk = SQLITE_CHUNK if db.engine.dialect.name == "sqlite" else limit
+    told = 0
+    while told < limit:
+        size = min(chunk, limit - told)
+        done = _fan_out_batch(by_mail, size)
+        told += done
+        if done < size:
+            break
+    return told
+
+
+def _fan_out_batch(by_mail: bool, limit: int) -> int:
     with unit_of_work():
         _take_write_lock()
         events = db.session.scalars(select(OutboxEvent).where(OutboxEvent.processed_at.is_(None))
