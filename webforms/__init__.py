@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
     from .json_output import AppJSONProvider
     app.json = AppJSONProvider(app)
+    from .session_cookie import SessionCookieInterface
+    app.session_interface = SessionCookieInterface()
     app.url_map.converters["int"] = DatabaseId
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(

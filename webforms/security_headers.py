@@ -24,10 +24,10 @@ def _nonce() -> str:
     return g.csp_nonce
 
 
-def _policy(nonce: str) -> str:
+def _policy(script_src: str) -> str:
     return "; ".join([
         "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
+        f"script-src {script_src}",
         "style-src 'self'",
         "style-src-elem 'self'",
         "style-src-attr 'unsafe-inline'",
@@ -41,15 +41,24 @@ def _policy(nonce: str) -> str:
     ])
 
 
+# Made once: a page's policy names its nonce; a response no template made
+# (an API answer, a redirect, a file) has no inline script to allow.
+_WITH_NONCE = _policy("'self' 'nonce-{}'")
+_WITHOUT_NONCE = _policy("'self'")
+
+
 def _add_headers(response):
-    response.headers["Content-Security-Policy"] = _policy(_nonce())
+    nonce = g.get("csp_nonce")
+    headers = response.headers
+    headers["Content-Security-Policy"] = _WITH_NONCE.format(nonce) if nonce else _WITHOUT_NONCE
     for name, value in _HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name not in headers:
+            headers.add(name, value)
     # Pages and API answers may hold children's data: never stored by a
     # browser or proxy. Static files carry no data and may be cached.
     if request.endpoint != "static":
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
     return response
 
 
