@@ -23,6 +23,13 @@ loop's) cannot reach it, so it is walked by one generator that counts no
 depth.  The walk for the WAITING tasks after each completion (SpiffWorkflow's
 plain TaskIterator: one workflow's own tree) is TaskWalk's too.
 
+Most questions are the plain kind (a state, manual or not) and only one
+task is in that state (the READY one) or none (WAITING, after most
+completions): those are answered from the task dictionaries, without a walk
+(`_answered`): the one task if the walk would come to it (checked on the way
+up from it, by the walk's own reasons to go down), else nothing.  Where more
+tasks are in the state, their order is the walk's, so it walks.
+
 caseflow's workflows (engine.serialization, runtime.start_instance) use it
 through `CaseflowWorkflow`; SpiffWorkflow's own classes are left as they are."""
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -57,13 +64,8 @@ class TaskWalk(BpmnTaskIterator):
         # the generator holds the walk's values, not the walk: a walk left
         # is freed at once, not by the cycle collector (whose full passes
         # pause a server's every request)
-        self.walk = None
-        if self.unlimited:
-            self.walk = (self.plain and _answered(task, task.workflow if self.own_tree else self.top,
-                                                  self.subprocesses, f.state, f.manual, self.min_state,
-                                                  end_at_spec, skip_subprocesses)) \
-                or _unlimited(self.stack, self.subprocesses, f, self.min_state, end_at_spec,
-                              skip_subprocesses, self.plain)
+        self.walk = _unlimited(self.stack, self.subprocesses, f, self.min_state, end_at_spec,
+                               skip_subprocesses, self.plain) if self.unlimited else None
 
     def __iter__(self):
         # list(workflow.get_tasks_iterator()) runs the generator itself
@@ -134,14 +136,15 @@ def _unlimited(stack, subprocesses, f, min_state, end_at, skip, plain):
 _MANY = object()
 
 
-def _answered(start, workflow, subprocesses, state, manual, min_state, end_at, skip):
-    """What the walk from `start` finds, when no more than one task is in its
-    state: that task if the walk comes to it, else nothing; None when more
-    are (only the walk knows their order)."""
+def _answered(start, workflow, subprocesses, state, manual):
+    """What the walk from `start` (with TaskWalk's defaults: no depth limit
+    can bind, no stopping task, into subprocesses) finds, when no more than
+    one task is in its state: that task if the walk comes to it, else
+    nothing; None when more are (only the walk knows their order)."""
     only = _only_in_state(workflow, subprocesses, state, manual)
     if only is _MANY:
         return None
-    if only is None or not _reaches(start, only, subprocesses, min_state, end_at, skip, state <= _FINISHED):
+    if only is None or not _reaches(start, only, subprocesses, _min_state(state), state <= _FINISHED):
         return iter(())
     return iter((only,))
 
@@ -169,7 +172,7 @@ def _only_in_state(workflow, subprocesses, state, manual):
     return found
 
 
-def _reaches(start, task, subprocesses, min_state, end_at, skip, finished_only) -> bool:
+def _reaches(start, task, subprocesses, min_state, finished_only) -> bool:
     """Whether the walk from `start` comes to `task`: _unlimited's reasons to
     go down from a task to its children, or into its subprocess, checked on
     the way up from `task`."""
@@ -180,12 +183,12 @@ def _reaches(start, task, subprocesses, min_state, end_at, skip, finished_only) 
             if parent_id is None or subprocesses.get(parent_id) is not workflow:
                 return False
             parent = workflow.top_workflow.get_task_from_id(parent_id)
-            if parent is None or parent.task_spec.name == end_at or skip \
-                    or (parent._state >= _FINISHED and finished_only):
+            # (SpiffWorkflow's test, kept as its walk has it: a task's state is one bit, below the mask)
+            if parent is None or (parent._state >= _FINISHED and finished_only):
                 return False
         else:
             parent = workflow.tasks.get(task._parent)
-            if parent is None or task.id not in parent._children or parent.task_spec.name == end_at \
+            if parent is None or task.id not in parent._children \
                     or not (parent._state >= min_state or subprocesses.get(parent.id) is not None):
                 return False
         task = parent
@@ -203,7 +206,7 @@ def _waiting(workflow):
     """The WAITING tasks Workflow.update_waiting_tasks updates after every
     completion (with TaskIterator, whose walk is quadratic in the tree)."""
     if len(workflow.tasks) < _MAX_DEPTH:  # the common case, answered before a walk is made
-        found = _answered(workflow.task_tree, workflow, {}, TaskState.WAITING, None, TaskState.FUTURE, None, False)
+        found = _answered(workflow.task_tree, workflow, {}, TaskState.WAITING, None)
         if found is not None:
             return found
     return OwnTreeWalk(workflow.task_tree, state=TaskState.WAITING)
@@ -218,13 +221,11 @@ def _iterator(workflow, first_task=None, **kwargs):
     if kwargs.keys() <= _PLAIN_QUESTION:  # the common question, answered before a walk is made
         top = workflow.top_workflow
         if _task_count(top) < _MAX_DEPTH:
-            state = kwargs.get("state", TaskState.ANY_MASK)
-            found = _answered(start, top, top.subprocesses, state, kwargs.get("manual"), _min_state(state),
-                              None, False)
+            found = _answered(start, top, top.subprocesses, kwargs.get("state", TaskState.ANY_MASK),
+                              kwargs.get("manual"))
             if found is not None:
                 return found
     return TaskWalk(start, **kwargs)
-
 
 
 class _Walks:

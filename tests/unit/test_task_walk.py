@@ -136,9 +136,10 @@ def test_a_long_loop_walks_the_same_with_a_depth_limit_and_a_stopping_task(compa
 
 def one_or_none_agree(workflow) -> tuple[int, int]:
     """Every walk from every task, into subprocesses or not, stopping at a
-    task spec or not: TaskWalk's answer (and the workflow's, asked as the
-    engine asks) is BpmnTaskIterator's.  Counts the walks whose state one
-    task was in: found, and not come to."""
+    task spec or not: TaskWalk's answer is BpmnTaskIterator's, and so is the
+    workflow's, asked as the engine asks (a state, manual or not).  Counts
+    those asked of a state one task was in (answered without a walk): the
+    task found, and not come to."""
     tasks = [*workflow.tasks.values(), *(t for s in workflow.subprocesses.values() for t in s.tasks.values())]
     names = sorted({t.task_spec.name for t in tasks})
     found = not_reached = 0
@@ -155,9 +156,9 @@ def one_or_none_agree(workflow) -> tuple[int, int]:
                         if not skip and end_at is None:  # as the engine asks its workflows
                             asked = start.workflow.get_tasks(first_task=start, state=state, manual=manual)
                             assert [t.id for t in asked] == ours, (start, kwargs)
-                        if len(in_state) == 1 and manual is None:
-                            found += len(ours)
-                            not_reached += not ours
+                            if len(in_state) == 1 and manual is None:  # answered without a walk
+                                found += len(ours)
+                                not_reached += not ours
     return found, not_reached
 
 
@@ -174,3 +175,27 @@ def test_a_walk_with_one_task_or_none_in_its_state_finds_what_the_walk_would():
             run(workflow, 1, {**ANSWERS, "again": "yes"})
     # both answers given without a walk were checked
     assert found and not_reached, (found, not_reached)
+
+
+def test_a_task_the_walk_cannot_come_to_is_not_answered():
+    """The walk does not go down to a task its parent does not list: asked
+    for that task's state, the workflow answers as BpmnTaskIterator does
+    (nothing), though the task is in the dictionaries."""
+    workflow = workflow_of("subprocess_visit")
+    run(workflow, 1)
+    (ready,) = workflow.get_tasks(state=TaskState.READY)
+    assert ready.workflow is not workflow  # in the subprocess
+
+    def both(**kwargs):
+        stock = [t.id for t in BpmnTaskIterator(workflow.task_tree, **kwargs)]
+        assert [t.id for t in workflow.get_tasks(**kwargs)] == stock, kwargs
+        return stock
+
+    parent = ready.parent
+    kept = list(parent._children)
+    parent._children = [c for c in kept if c != ready.id]  # a parent that no longer lists it
+    try:
+        assert both(state=TaskState.READY) == []
+    finally:
+        parent._children = kept
+    assert both(state=TaskState.READY) == [ready.id]
