@@ -10,16 +10,19 @@ from sqlalchemy import bindparam, select
 
 from processes import clock, cover as rules
 
-from . import audit
+from . import audit, driver_statements
 from .db import db
 from .forms import FieldError
 from .models import Absence, User
+from .row_objects import Shape
 from .timeutil import utcnow
 
 _TODAY_KEY = "caseflow_absences"
-# asked on every task list: built once (building a select costs more than running this one)
-_ABSENCES_ON = select(Absence).where(Absence.starts_on <= bindparam("day"), Absence.ends_on >= bindparam("day"),
-                                     Absence.cancelled_at.is_(None))
+# asked on every task list: built once (building a select costs more than
+# running this one), run on the driver, its rows made into Absences (none, most days)
+_ABSENCE = Shape(Absence)
+_ABSENCES_ON = select(*_ABSENCE.columns).where(Absence.starts_on <= bindparam("day"),
+                                               Absence.ends_on >= bindparam("day"), Absence.cancelled_at.is_(None))
 
 
 def _person(user: User) -> rules.Person:
@@ -31,8 +34,9 @@ def absences_on(day: date) -> list[Absence]:
     cached = db.session.info.get(_TODAY_KEY)
     if cached is not None and cached[0] == day:
         return cached[1]
-    rows = list(db.session.scalars(_ABSENCES_ON, {"day": day}))
-    db.session.info[_TODAY_KEY] = (day, rows)
+    session = db.session
+    rows = [_ABSENCE.made(session, row) for row in driver_statements.session_rows(session, _ABSENCES_ON, {"day": day})]
+    session.info[_TODAY_KEY] = (day, rows)
     return rows
 
 

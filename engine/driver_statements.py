@@ -184,6 +184,15 @@ def rows(connection, statement, params: dict) -> list:
         cursor.close()
 
 
+def session_rows(session, statement, params: dict) -> list:
+    """`rows` in the session's transaction, as Session.execute would read
+    them: objects the session holds changed are flushed first, so the rows
+    include them."""
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return rows(session.connection(), statement, params)
+
+
 def _read_plan(statement, dialect, keys) -> ReadPlan | None:
     plan = _compile(statement, dialect, keys)
     if plan is None:

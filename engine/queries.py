@@ -52,12 +52,8 @@ def _shaped(name: str, build, user: User, limit: int):
 def _rows(statement, params: dict) -> list:
     """The rows of a Core SELECT of columns (the API's task rows) by its
     plan on the driver's cursor: a fifth of the Python of Session.execute
-    (issue 16).  As Session.execute would, it flushes objects the session
-    holds changed first, so the rows include them."""
-    session = db.session
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        session.flush()
-    return driver_statements.rows(session.connection(), statement, params)
+    (issue 16), flushing first as it would."""
+    return driver_statements.session_rows(db.session, statement, params)
 
 
 def _most_urgent(query, limit: int):

@@ -124,7 +124,7 @@ def _snapshot(instance: ProcessInstance) -> bytes:
     workflow is what an action runs, nearly always), so it is read here, on
     the driver, when the workflow is not in the cache."""
     if "state" not in instance.__dict__:
-        (row,) = driver_statements.rows(db.session.connection(), _SNAPSHOT, {"id": instance.id})
+        (row,) = driver_statements.session_rows(db.session, _SNAPSHOT, {"id": instance.id})
         set_committed_value(instance, "state", row.state)
     return instance.state
 
@@ -272,8 +272,8 @@ def complete_task(task_id: str, actor: User, form_data: dict, *,
     # up (PostgreSQL); the row version check catches the rest (SQLite).
     # One statement: the instance (locked), the task and the case.
     instance = task = None
-    for row in driver_statements.rows(db.session.connection(), _LOCK_TASK, {"task_id": task_id}):
-        session, at = db.session, len(_INSTANCE_ROW.columns)
+    session, at = db.session, len(_INSTANCE_ROW.columns)
+    for row in driver_statements.session_rows(session, _LOCK_TASK, {"task_id": task_id}):
         instance, task = _INSTANCE_ROW.made(session, row), _TASK_ROW.made(session, row, at)
         # the session holds its objects weakly: tied to the task returned, the
         # instance and case read here are not read again (the API's answer)
